@@ -19,13 +19,18 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'separate-type-imports', disallowTypeAnnotations: false },
+      ],
       'no-restricted-imports': ['error', { patterns: [noDeepLibImports, noTestImports] }],
     },
   },
   {
     files: ['libs/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [noDeepLibImports, noAppImports, noTestImports] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noDeepLibImports, noAppImports, noTestImports] }],
+    },
   },
   {
     files: ['apps/**/*.ts'],

@@ -31,7 +31,7 @@ mustPass('type-check', 'npx', ['tsc', '-p', 'tsconfig.json']);
 mustPass('build', 'npx', ['tsc', '-b', 'tsconfig.build.json']);
 
 mustPass('start Kafka', 'node', [kafkaScript, 'start']);
-let status = 1;
+let status;
 try {
   const state = JSON.parse(readFileSync(join(root, '.kafka', 'state.json'), 'utf8'));
   const env = { ...process.env, TETHER_TEST_KAFKA_BROKERS: state.bootstrap };

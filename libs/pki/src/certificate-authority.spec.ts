@@ -19,7 +19,11 @@ async function fetchOnce(port: number, ca: string, servername = 'localhost'): Pr
 describe('CertificateAuthority', () => {
   it('issues a server certificate that a TLS client trusting only this CA accepts', async () => {
     const ca = await CertificateAuthority.create('tether test CA');
-    const leaf = await ca.issueServerCertificate({ commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+    const leaf = await ca.issueServerCertificate({
+      commonName: 'localhost',
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1'],
+    });
     const server = createServer({ cert: leaf.certPem, key: leaf.keyPem }, (_req, res) => res.end('hello'));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -27,8 +31,12 @@ describe('CertificateAuthority', () => {
       const port = (server.address() as AddressInfo).port;
       expect(await fetchOnce(port, ca.certPem)).toBe('hello');
       const otherCa = await CertificateAuthority.create('someone else');
-      await expect(fetchOnce(port, otherCa.certPem)).rejects.toThrow(/self.signed|unable to verify|certificate/i);
-      await expect(fetchOnce(port, ca.certPem, 'not-in-the-san.example')).rejects.toThrow(/altnames|Hostname/i);
+      await expect(fetchOnce(port, otherCa.certPem)).rejects.toThrow(
+        /self.signed|unable to verify|certificate/i,
+      );
+      await expect(fetchOnce(port, ca.certPem, 'not-in-the-san.example')).rejects.toThrow(
+        /altnames|Hostname/i,
+      );
     } finally {
       server.close();
     }

@@ -2,7 +2,10 @@ import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+type CryptoKey = webcrypto.CryptoKey;
 
 const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const dayMs = 24 * 60 * 60 * 1000;
@@ -58,13 +61,9 @@ export class CertificateAuthority {
   /** Loads a CA written earlier by {@link CertificateAuthority.create} (PEM certificate and PKCS#8 key). */
   static async load(pair: PemKeyPair): Promise<CertificateAuthority> {
     const cert = new x509.X509Certificate(pair.certPem);
-    const privateKey = await webcrypto.subtle.importKey(
-      'pkcs8',
-      pemBody(pair.keyPem),
-      algorithm,
-      true,
-      ['sign'],
-    );
+    const privateKey = await webcrypto.subtle.importKey('pkcs8', pemBody(pair.keyPem), algorithm, true, [
+      'sign',
+    ]);
     const publicKey = await cert.publicKey.export(algorithm, ['verify']);
     return new CertificateAuthority(pair.certPem, pair.keyPem, cert, { privateKey, publicKey });
   }
@@ -75,7 +74,10 @@ export class CertificateAuthority {
       ...(request.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
     ];
     return this.issue(`CN=${request.commonName}`, request.validDays ?? 825, [
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+        true,
+      ),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       new x509.SubjectAlternativeNameExtension(names),
     ]);

@@ -1,0 +1,22 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { BrokerConfig } from '@tether/config';
+import { loggerOptions } from '@tether/logging';
+import { LoggerModule } from 'nestjs-pino';
+import { BROKER_CONFIG } from './broker-config.provider';
+import { HealthController } from './health/health.controller';
+
+@Module({})
+export class AppModule {
+  static forConfig(config: BrokerConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: { ...loggerOptions({ service: 'broker', level: config.LOG_LEVEL }), autoLogging: false },
+        }),
+      ],
+      controllers: [HealthController],
+      providers: [{ provide: BROKER_CONFIG, useValue: config }],
+    };
+  }
+}

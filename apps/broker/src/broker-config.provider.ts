@@ -1,0 +1,11 @@
+import { type BrokerConfig, brokerConfigSchema, envWithPrefix, loadConfig } from '@tether/config';
+
+export const BROKER_CONFIG = Symbol('BROKER_CONFIG');
+
+export function readBrokerConfig(env: NodeJS.ProcessEnv): BrokerConfig {
+  return loadConfig(
+    brokerConfigSchema,
+    envWithPrefix(env, 'TETHER_BROKER_'),
+    'broker configuration (TETHER_BROKER_*)',
+  );
+}
