@@ -1,0 +1,10 @@
+export type { DecisionClaims } from './decision-claims.js';
+export { DecisionError } from './decision-error.js';
+export type { DecisionErrorCode } from './decision-error.js';
+export { DecisionKeySet, generateDecisionKey, publicJwkOf } from './decision-keys.js';
+export type { DecisionPublicJwk, DecisionSigningKey } from './decision-keys.js';
+export { DecisionSigner, decisionTokenType } from './decision-signer.js';
+export { DecisionVerifier } from './decision-verifier.js';
+export type { DecisionVerifierOptions, RequestToVerify } from './decision-verifier.js';
+export { hashRequestTarget } from './path-hash.js';
+export { ReplayCache } from './replay-cache.js';
