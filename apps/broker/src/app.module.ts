@@ -4,19 +4,23 @@ import { loggerOptions } from '@tether/logging';
 import { LoggerModule } from 'nestjs-pino';
 import { BROKER_CONFIG } from './broker-config.provider';
 import { HealthController } from './health/health.controller';
+import { KubeProxyModule } from './kube-proxy/kube-proxy.module';
 
 @Module({})
 export class AppModule {
   static forConfig(config: BrokerConfig): DynamicModule {
     return {
       module: AppModule,
+      global: true,
       imports: [
+        KubeProxyModule,
         LoggerModule.forRoot({
           pinoHttp: { ...loggerOptions({ service: 'broker', level: config.LOG_LEVEL }), autoLogging: false },
         }),
       ],
       controllers: [HealthController],
       providers: [{ provide: BROKER_CONFIG, useValue: config }],
+      exports: [BROKER_CONFIG],
     };
   }
 }

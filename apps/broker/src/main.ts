@@ -8,7 +8,11 @@ import { readBrokerConfig } from './broker-config.provider';
 async function bootstrap(): Promise<void> {
   const config = readBrokerConfig(process.env);
   const httpsOptions = { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) };
-  const app = await NestFactory.create(AppModule.forConfig(config), { httpsOptions, bufferLogs: true });
+  const app = await NestFactory.create(AppModule.forConfig(config), {
+    httpsOptions,
+    bufferLogs: true,
+    bodyParser: false,
+  });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);

@@ -1,4 +1,6 @@
-export { brokerConfigSchema } from './broker-config.js';
-export type { BrokerConfig } from './broker-config.js';
+export { agentConfigSchema } from './agent-config.js';
+export type { AgentConfig } from './agent-config.js';
+export { accessRuleSchema, brokerConfigSchema, registeredClusterSchema } from './broker-config.js';
+export type { AccessRule, BrokerConfig, RegisteredCluster } from './broker-config.js';
 export { ConfigError } from './config-error.js';
 export { envWithPrefix, loadConfig } from './load-config.js';

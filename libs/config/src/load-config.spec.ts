@@ -15,13 +15,20 @@ describe('loadConfig', () => {
       TLS_CERT_FILE: '/c.pem',
       TLS_KEY_FILE: '/k.pem',
       LOG_LEVEL: 'info',
+      DECISION_LIFETIME_SECONDS: 10,
+      CLUSTERS: [],
+      ACCESS_RULES: [],
     });
   });
 
   it('lists every problem at once instead of stopping at the first', () => {
     let thrown: unknown;
     try {
-      loadConfig(brokerConfigSchema, { PORT: '70000', LOG_LEVEL: 'loud' }, 'TETHER_BROKER_*');
+      loadConfig(
+        brokerConfigSchema,
+        { PORT: '70000', LOG_LEVEL: 'loud', CLUSTERS: '[{"name":"Bad Name"}' },
+        'TETHER_BROKER_*',
+      );
     } catch (error) {
       thrown = error;
     }
@@ -31,6 +38,7 @@ describe('loadConfig', () => {
     expect(problems).toMatch(/LOG_LEVEL/);
     expect(problems).toMatch(/TLS_CERT_FILE/);
     expect(problems).toMatch(/TLS_KEY_FILE/);
+    expect(problems).toMatch(/CLUSTERS: is not valid JSON/);
     expect((thrown as ConfigError).message).toContain('TETHER_BROKER_* is invalid');
   });
 });
@@ -42,5 +50,20 @@ describe('envWithPrefix', () => {
     ).toEqual({
       PORT: '1',
     });
+  });
+});
+
+describe('agent configuration', () => {
+  it('requires a cluster name, an https broker URL and a credential, reporting all three', async () => {
+    const { agentConfigSchema } = await import('./agent-config.js');
+    let problems = '';
+    try {
+      loadConfig(agentConfigSchema, { CLUSTER_NAME: 'Dev East', BROKER_URL: 'http://broker' });
+    } catch (error) {
+      problems = (error as ConfigError).problems.join('\n');
+    }
+    expect(problems).toMatch(/CLUSTER_NAME/);
+    expect(problems).toMatch(/BROKER_URL/);
+    expect(problems).toMatch(/TOKEN/);
   });
 });

@@ -12,6 +12,11 @@ export class DecisionSigner {
     return this.key.keyId;
   }
 
+  /** The key decisions are signed with now; its public part goes to every agent. */
+  get currentKey(): DecisionSigningKey {
+    return this.key;
+  }
+
   rotate(key: DecisionSigningKey): void {
     this.key = key;
   }

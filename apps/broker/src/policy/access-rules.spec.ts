@@ -1,5 +1,6 @@
 import { requestAttributesFromUrl } from '@tether/kube';
-import { type AccessRule, decideAccess } from './access-rules';
+import type { AccessRule } from '@tether/config';
+import { decideAccess } from './access-rules';
 
 const rules: AccessRule[] = [
   {
@@ -64,6 +65,7 @@ describe('decideAccess', () => {
       decideAccess(rules, bob, 'dev-east', attrs('DELETE', '/api/v1/namespaces/payments/pods/p')).allowed,
     ).toBe(false);
     expect(decideAccess(rules, bob, 'dev-east', attrs('GET', '/api/v1/pods')).allowed).toBe(false);
+    expect(decideAccess(rules, bob, 'dev-east', attrs('GET', '/apis')).allowed).toBe(true);
   });
 
   it('denies people with no matching group and unknown clusters', () => {

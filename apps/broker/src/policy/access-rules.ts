@@ -1,20 +1,8 @@
 import type { RequestAttributes } from '@tether/kube';
-import { z } from 'zod';
+import type { AccessRule } from '@tether/config';
 
 // Interim policy until the central policy engine lands: allow rules by IdP group, cluster, verb and
-// namespace. Anything no rule allows is denied.
-export const accessRuleSchema = z.object({
-  name: z.string().min(1),
-  groups: z.array(z.string().min(1)).min(1),
-  clusters: z.array(z.string().min(1)).min(1),
-  verbs: z.array(z.string().min(1)).min(1),
-  namespaces: z.array(z.string().min(1)).optional(),
-  /** Groups to impersonate on the cluster; by default the person's own groups. */
-  impersonateGroups: z.array(z.string().min(1)).optional(),
-});
-export const accessRulesSchema = z.array(accessRuleSchema);
-export type AccessRule = z.infer<typeof accessRuleSchema>;
-
+// namespace (schema in @tether/config). Anything no rule allows is denied.
 export interface Requester {
   username: string;
   groups: string[];
@@ -35,7 +23,12 @@ export function decideAccess(
   for (const rule of rules) {
     if (!rule.groups.some((group) => who.groups.includes(group))) continue;
     if (!matches(rule.clusters, cluster) || !matches(rule.verbs, attrs.verb)) continue;
-    if (rule.namespaces && !(attrs.namespace !== '' && matches(rule.namespaces, attrs.namespace))) continue;
+    // Namespaces confine resource requests; discovery and other non-resource reads are not namespaced.
+    const inNamespaces =
+      !rule.namespaces ||
+      !attrs.isResourceRequest ||
+      (attrs.namespace !== '' && matches(rule.namespaces, attrs.namespace));
+    if (!inNamespaces) continue;
     return { allowed: true, rule: rule.name, impersonateGroups: rule.impersonateGroups ?? who.groups };
   }
   return {

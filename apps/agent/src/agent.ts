@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import type { AgentConfig } from '@tether/config';
+import { DecisionKeySet, DecisionVerifier } from '@tether/decision';
+import { TunnelClient } from '@tether/tunnel';
+import type { Logger } from 'pino';
+import { ApiServerConnection } from './api-server/api-server-connection';
+import { checkImpersonationAllowed } from './api-server/impersonation-check';
+import { KubeReplayer } from './replay/kube-replayer';
+import { StreamDispatcher } from './tunnel/stream-dispatcher';
+
+export interface RunningAgent {
+  tunnel: TunnelClient;
+  stop: () => Promise<void>;
+}
+
+/** Composes the agent: API server connection, decision verification, replay, and the tunnel out. */
+export async function startAgent(config: AgentConfig, logger: Logger): Promise<RunningAgent> {
+  const apiServer = await ApiServerConnection.open({
+    ...(config.KUBECONFIG ? { kubeconfigPath: config.KUBECONFIG } : {}),
+    ...(config.KUBE_CONTEXT ? { context: config.KUBE_CONTEXT } : {}),
+  });
+  const impersonation = await checkImpersonationAllowed(apiServer);
+  if (!impersonation.allowed)
+    logger.error({ reason: impersonation.reason }, 'agent may not impersonate: every request will fail');
+
+  const keys = new DecisionKeySet();
+  const verifier = new DecisionVerifier({ cluster: config.CLUSTER_NAME, keys });
+  const dispatcher = new StreamDispatcher(keys, new KubeReplayer(apiServer, verifier, logger), logger);
+  const credential = () => config.TOKEN ?? readFileSync(config.TOKEN_FILE as string, 'utf8').trim();
+  const tunnel = new TunnelClient({
+    url: tunnelUrl(config.BROKER_URL),
+    getHeaders: () => ({ Authorization: `Bearer ${credential()}` }),
+    ...(config.BROKER_CA_FILE ? { ca: readFileSync(config.BROKER_CA_FILE) } : {}),
+    onStream: (stream) => dispatcher.dispatch(stream),
+    info: { cluster: config.CLUSTER_NAME, impersonationAllowed: impersonation.allowed },
+    logger,
+  });
+  tunnel.on('connected', () => logger.info({ cluster: config.CLUSTER_NAME }, 'tunnel connected'));
+  tunnel.on('disconnected', ({ error, retryInMs }) =>
+    logger.warn({ reason: error.message, retryInMs }, 'tunnel disconnected'),
+  );
+  tunnel.on('connectFailed', ({ error, retryInMs }) =>
+    logger.warn({ reason: error.message, retryInMs }, 'tunnel connect failed'),
+  );
+  tunnel.start();
+  return {
+    tunnel,
+    stop: async () => {
+      await tunnel.close(10_000);
+      apiServer.close();
+    },
+  };
+}
+
+function tunnelUrl(brokerUrl: string): string {
+  const url = new URL(brokerUrl);
+  url.protocol = 'wss:';
+  url.pathname = `${url.pathname.replace(/\/$/, '')}/tunnel/v1`;
+  return url.toString();
+}

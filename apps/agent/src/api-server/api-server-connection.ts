@@ -1,0 +1,63 @@
+import { Agent } from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+
+export interface ApiServerLocation {
+  /** Path of a kubeconfig for running outside a cluster; in-cluster service account otherwise. */
+  kubeconfigPath?: string;
+  context?: string;
+}
+
+// The service-account token rotates on disk; client-node re-reads it, we ask it again this often.
+const credentialRefreshMs = 10_000;
+
+/** Where the local API server is, how to trust it, and the agent's own current credential. */
+export class ApiServerConnection {
+  readonly agent: Agent;
+  private authorization: { value: string | undefined; fetchedAt: number } | undefined;
+
+  private constructor(
+    private readonly config: KubeConfig,
+    readonly url: URL,
+    tls: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer },
+  ) {
+    // One keep-alive agent for every replayed request; client-node would make a new one per call.
+    this.agent = new Agent({ keepAlive: true, maxSockets: 256, ...tls });
+  }
+
+  static async open(location: ApiServerLocation): Promise<ApiServerConnection> {
+    const config = new KubeConfig();
+    if (location.kubeconfigPath) {
+      config.loadFromFile(location.kubeconfigPath);
+      if (location.context) config.setCurrentContext(location.context);
+    } else {
+      config.loadFromCluster();
+    }
+    const cluster = config.getCurrentCluster();
+    if (!cluster) throw new Error('no API server in the kubeconfig: current context has no cluster');
+    if (cluster.skipTLSVerify)
+      throw new Error('the API server CA must be verified: insecure-skip-tls-verify is refused');
+    const options: { ca?: Buffer; cert?: Buffer; key?: Buffer; headers?: Record<string, string> } = {};
+    await config.applyToHTTPSOptions(options);
+    const tls = {
+      ...(options.ca ? { ca: options.ca } : {}),
+      ...(options.cert ? { cert: options.cert } : {}),
+      ...(options.key ? { key: options.key } : {}),
+    };
+    return new ApiServerConnection(config, new URL(cluster.server), tls);
+  }
+
+  /** The `Authorization` header value for the agent's own identity, re-read as the token rotates. */
+  async authorizationHeader(now = Date.now()): Promise<string | undefined> {
+    if (this.authorization && now - this.authorization.fetchedAt < credentialRefreshMs)
+      return this.authorization.value;
+    const options: { headers?: Record<string, string> } = {};
+    await this.config.applyToHTTPSOptions(options);
+    const value = options.headers?.Authorization ?? options.headers?.authorization;
+    this.authorization = { value, fetchedAt: now };
+    return value;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,21 @@
+import { agentConfigSchema, envWithPrefix, loadConfig } from '@tether/config';
+import { createLogger } from '@tether/logging';
+import { startAgent } from './agent';
+
+async function main(): Promise<void> {
+  const config = loadConfig(
+    agentConfigSchema,
+    envWithPrefix(process.env, 'TETHER_AGENT_'),
+    'agent configuration (TETHER_AGENT_*)',
+  );
+  const logger = createLogger({ service: 'agent', level: config.LOG_LEVEL });
+  const agent = await startAgent(config, logger);
+  const stop = () => void agent.stop().finally(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,76 @@
+import type { Duplex } from 'node:stream';
+import { type DecisionPublicJwk } from '@tether/decision';
+import type { DecisionKeysHead, KubeRequestHead } from '@tether/kube';
+import { TunnelAuthError, TunnelServer, type TunnelSession } from '@tether/tunnel';
+import type { Logger } from 'pino';
+import type { ClusterRegistry } from '../clusters/cluster-registry';
+import type { ClusterTransport } from '../kube-proxy/kube-proxy';
+
+/**
+ * Where agents dial in. An agent proves its cluster with its credential before any stream opens;
+ * on connect it receives the broker's public decision keys.
+ */
+export class TunnelGateway implements ClusterTransport {
+  readonly server: TunnelServer;
+
+  constructor(
+    private readonly clusters: ClusterRegistry,
+    private readonly decisionKeys: () => DecisionPublicJwk[],
+    private readonly logger: Logger,
+  ) {
+    this.server = new TunnelServer({
+      logger,
+      authenticate: (request) => {
+        const match = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '');
+        if (!match?.[1]) throw new TunnelAuthError('agent credential missing', 401);
+        const cluster = this.clusters.clusterForAgentToken(match[1]);
+        if (!cluster)
+          throw new TunnelAuthError('agent credential is not valid for any registered cluster', 401);
+        return { clusterName: cluster.name };
+      },
+    });
+    this.server.on('session', (session) => this.onSession(session));
+    this.server.on('sessionClosed', (session, error) =>
+      this.logger.info({ cluster: session.clusterName, reason: error.message }, 'agent disconnected'),
+    );
+  }
+
+  isRegistered(cluster: string): boolean {
+    return this.clusters.has(cluster);
+  }
+
+  openStream(cluster: string, head: KubeRequestHead): Duplex | undefined {
+    const session = this.server.sessionFor(cluster);
+    if (!session) return undefined;
+    try {
+      return session.openStream(head);
+    } catch (error) {
+      this.logger.warn({ cluster, err: (error as Error).message }, 'could not open a tunnel stream');
+      return undefined;
+    }
+  }
+
+  /** Pushes the current public keys to every connected agent, e.g. after a rotation. */
+  publishDecisionKeys(): void {
+    for (const cluster of this.server.clusterNames()) {
+      for (const session of this.server.sessionsFor(cluster)) this.sendKeys(session);
+    }
+  }
+
+  private onSession(session: TunnelSession): void {
+    this.logger.info({ cluster: session.clusterName }, 'agent connected');
+    this.sendKeys(session);
+  }
+
+  private sendKeys(session: TunnelSession): void {
+    const head: DecisionKeysHead = { kind: 'decision-keys', keys: this.decisionKeys() };
+    try {
+      session.openStream(head).end();
+    } catch (error) {
+      this.logger.warn(
+        { cluster: session.clusterName, err: (error as Error).message },
+        'could not send decision keys',
+      );
+    }
+  }
+}

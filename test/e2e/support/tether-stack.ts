@@ -1,0 +1,173 @@
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CertificateAuthority } from '@tether/pki';
+import { ApiServerSimulator, demoClusterManifests, demoClusterTokens } from '@tether/testing';
+import { SessionTokens } from '../../../apps/broker/src/auth/session-tokens';
+import { freePort } from './free-port';
+import { type StartedNode, startNode } from './node-process';
+
+const repoRoot = join(__dirname, '..', '..', '..');
+const brokerMain = join(repoRoot, 'apps', 'broker', 'dist', 'main.js');
+const agentMain = join(repoRoot, 'apps', 'agent', 'dist', 'main.js');
+const agentClusterToken = 'agent-token'; // the demo cluster's token for the agent's service account
+
+/** Access rules the e2e suites run under: admins everywhere, developers read-only on dev-west and full in web on dev-east. */
+export const e2eAccessRules = [
+  {
+    name: 'admins-everywhere',
+    groups: ['platform-admins'],
+    clusters: ['*'],
+    verbs: ['*'],
+    impersonateGroups: ['system:masters'],
+  },
+  {
+    name: 'developers-read-dev-west',
+    groups: ['developers'],
+    clusters: ['dev-west'],
+    verbs: ['get', 'list', 'watch'],
+  },
+  {
+    name: 'developers-web-dev-east',
+    groups: ['developers'],
+    clusters: ['dev-east'],
+    verbs: ['*'],
+    namespaces: ['web'],
+  },
+];
+
+// The clusters' own RBAC: developers may read everywhere (the demo cluster gives them edit in web).
+const developersView = `
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: developers-view }
+subjects: [{ kind: Group, name: developers, apiGroup: rbac.authorization.k8s.io }]
+roleRef: { kind: ClusterRole, name: view, apiGroup: rbac.authorization.k8s.io }
+`;
+
+export interface TetherStack {
+  brokerUrl: string;
+  brokerCaPem: string;
+  clusters: Record<'dev-east' | 'dev-west', ApiServerSimulator>;
+  agents: Record<'dev-east' | 'dev-west', StartedNode>;
+  broker: StartedNode;
+  /** A session token for a person, minted with the broker's session key (until sign-in exists). */
+  tokenFor(username: string, groups: string[]): Promise<string>;
+  /** A kubeconfig with one context per cluster, pointing at the broker. */
+  kubeconfig(token: string): string;
+  stop(): Promise<void>;
+}
+
+export async function startTetherStack(): Promise<TetherStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'tether-stack-'));
+  const ca = await CertificateAuthority.create('tether e2e broker CA');
+  const leaf = await ca.issueServerCertificate({
+    commonName: 'localhost',
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1'],
+  });
+  writeFileSync(join(dir, 'broker.crt'), leaf.certPem);
+  writeFileSync(join(dir, 'broker.key'), leaf.keyPem);
+  writeFileSync(join(dir, 'broker-ca.crt'), ca.certPem);
+  const sessionKeys = generateKeyPairSync('ed25519');
+  writeFileSync(join(dir, 'session.key'), sessionKeys.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+
+  const clusters = {
+    'dev-east': await ApiServerSimulator.start({
+      clusterName: 'dev-east',
+      tokens: demoClusterTokens,
+      manifests: [demoClusterManifests, developersView],
+      logIntervalMs: 200,
+    }),
+    'dev-west': await ApiServerSimulator.start({
+      clusterName: 'dev-west',
+      tokens: demoClusterTokens,
+      manifests: [demoClusterManifests, developersView],
+      logIntervalMs: 200,
+    }),
+  };
+  const agentCredentials = {
+    'dev-east': 'east-agent-credential-0123456789',
+    'dev-west': 'west-agent-credential-0123456789',
+  };
+  const port = await freePort();
+  const brokerUrl = `https://127.0.0.1:${port}`;
+  const broker = await startNode(brokerMain, {
+    env: {
+      TETHER_BROKER_PORT: String(port),
+      TETHER_BROKER_TLS_CERT_FILE: join(dir, 'broker.crt'),
+      TETHER_BROKER_TLS_KEY_FILE: join(dir, 'broker.key'),
+      TETHER_BROKER_PUBLIC_URL: brokerUrl,
+      TETHER_BROKER_SESSION_KEY_FILE: join(dir, 'session.key'),
+      TETHER_BROKER_CLUSTERS: JSON.stringify(
+        Object.entries(agentCredentials).map(([name, credential]) => ({
+          name,
+          agentTokenSha256: sha256(credential),
+        })),
+      ),
+      TETHER_BROKER_ACCESS_RULES: JSON.stringify(e2eAccessRules),
+    },
+    readyPattern: /broker listening/,
+  });
+
+  const agents = {} as Record<'dev-east' | 'dev-west', StartedNode>;
+  for (const name of ['dev-east', 'dev-west'] as const) {
+    const kubeconfigPath = join(dir, `${name}-agent.kubeconfig`);
+    writeFileSync(kubeconfigPath, clusters[name].kubeconfig({ token: agentClusterToken }));
+    agents[name] = await startNode(agentMain, {
+      env: {
+        TETHER_AGENT_CLUSTER_NAME: name,
+        TETHER_AGENT_BROKER_URL: brokerUrl,
+        TETHER_AGENT_BROKER_CA_FILE: join(dir, 'broker-ca.crt'),
+        TETHER_AGENT_TOKEN: agentCredentials[name],
+        TETHER_AGENT_KUBECONFIG: kubeconfigPath,
+      },
+      readyPattern: /tunnel connected/,
+    });
+  }
+
+  const sessions = new SessionTokens({
+    issuer: brokerUrl,
+    audience: 'tether-kube',
+    keyId: 'e2e',
+    privateKey: sessionKeys.privateKey,
+    publicKey: sessionKeys.publicKey,
+  });
+
+  return {
+    brokerUrl,
+    brokerCaPem: ca.certPem,
+    clusters,
+    agents,
+    broker,
+    tokenFor: (username, groups) => sessions.issue({ subject: `idp|${username}`, username, groups }, 600),
+    kubeconfig: (token) => brokerKubeconfig(brokerUrl, ca.certPem, token),
+    stop: async () => {
+      await Promise.all(Object.values(agents).map((agent) => agent.stop()));
+      await broker.stop();
+      await Promise.all(Object.values(clusters).map((cluster) => cluster.close()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function brokerKubeconfig(brokerUrl: string, caPem: string, token: string): string {
+  const caData = Buffer.from(caPem).toString('base64');
+  const names = ['dev-east', 'dev-west'];
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: names.map((name) => ({
+      name,
+      cluster: { server: `${brokerUrl}/k8s/${name}`, 'certificate-authority-data': caData },
+    })),
+    users: [{ name: 'tether', user: { token } }],
+    contexts: names.map((name) => ({ name, context: { cluster: name, user: 'tether' } })),
+    'current-context': 'dev-east',
+  });
+}
