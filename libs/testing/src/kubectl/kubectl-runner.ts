@@ -67,6 +67,7 @@ export class KubectlRunner {
     );
     this.children.add(child);
     child.on('close', () => this.children.delete(child));
+    recordOutput(child);
     return child;
   }
 
@@ -76,28 +77,50 @@ export class KubectlRunner {
   }
 }
 
-/** Resolves with the accumulated output once `pattern` appears on the child's stdout (or stderr). */
+const outputs = new WeakMap<ChildProcessWithoutNullStreams, { text: string }>();
+
+/** Keeps everything a child printed from its start, so no line is missed between two waits. */
+function recordOutput(child: ChildProcessWithoutNullStreams): { text: string } {
+  let output = outputs.get(child);
+  if (!output) {
+    const record = { text: '' };
+    const append = (chunk: Buffer) => (record.text += chunk.toString());
+    child.stdout.on('data', append);
+    child.stderr.on('data', append);
+    outputs.set(child, record);
+    output = record;
+  }
+  return output;
+}
+
+/**
+ * Resolves with everything the child printed (stdout and stderr, since it started) once `pattern`
+ * matches it; rejects when the child exits first or the time runs out.
+ */
 export function waitForOutput(
   child: ChildProcessWithoutNullStreams,
   pattern: RegExp,
   timeoutMs = 30_000,
 ): Promise<string> {
+  const output = recordOutput(child);
   return new Promise((resolve, reject) => {
-    let seen = '';
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (pattern.test(seen)) {
-        cleanup();
-        resolve(seen);
-      }
-    };
-    const onClose = (code: number | null) => {
+    const check = () => {
+      if (!pattern.test(output.text)) return false;
       cleanup();
-      reject(new Error(`kubectl exited (${code}) before printing ${pattern}; output so far:\n${seen}`));
+      resolve(output.text);
+      return true;
+    };
+    const onData = () => setImmediate(check);
+    const onClose = (code: number | null) => {
+      if (check()) return;
+      cleanup();
+      reject(
+        new Error(`kubectl exited (${code}) before printing ${pattern}; output so far:\n${output.text}`),
+      );
     };
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Error(`timed out waiting for ${pattern}; output so far:\n${seen}`));
+      reject(new Error(`timed out waiting for ${pattern}; output so far:\n${output.text}`));
     }, timeoutMs);
     const cleanup = () => {
       clearTimeout(timer);
@@ -105,6 +128,7 @@ export function waitForOutput(
       child.stderr.off('data', onData);
       child.off('close', onClose);
     };
+    if (check()) return;
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('close', onClose);
