@@ -3,8 +3,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CertificateAuthority } from '@tether/pki';
-import { freePort } from './support/free-port';
-import { runNode, startNode } from './support/node-process';
+import { freePort, runNode, startNode } from '@tether/testing';
 
 const brokerMain = join(__dirname, '..', '..', 'apps', 'broker', 'dist', 'main.js');
 

@@ -1,6 +1,5 @@
 import { request } from 'node:https';
-import { KubectlRunner, waitForOutput } from '@tether/testing';
-import { startTetherStack, type TetherStack } from '../support/tether-stack';
+import { KubectlRunner, startTetherStack, type TetherStack, waitForOutput } from '@tether/testing';
 
 // kubectl → broker → tunnel → agent → API server simulator, on two clusters at once.
 describe('kubectl through Tether', () => {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /** Walks up from this file to the repository root (the folder holding .tools/bin). */
-function findRepoRoot(start: string): string {
+export function findRepoRoot(start: string): string {
   let dir = resolve(start);
   for (;;) {
     if (existsSync(join(dir, '.tools', 'bin'))) return dir;

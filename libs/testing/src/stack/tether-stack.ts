@@ -3,15 +3,22 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CertificateAuthority } from '@tether/pki';
-import { ApiServerSimulator, demoClusterManifests, demoClusterTokens } from '@tether/testing';
-import { SessionTokens } from '../../../apps/broker/src/auth/session-tokens';
-import { freePort } from './free-port';
-import { type StartedNode, startNode } from './node-process';
+import { ApiServerSimulator } from '../apiserver/api-server-simulator.js';
+import { demoClusterManifests, demoClusterTokens } from '../apiserver/fixtures/demo-cluster.js';
+import { findRepoRoot } from '../kubectl/kubectl-binary.js';
+import { freePort } from './free-port.js';
+import { type StartedNode, startNode } from './node-process.js';
+import { SessionTokenMinter } from './session-token-minter.js';
 
-const repoRoot = join(__dirname, '..', '..', '..');
+const repoRoot = findRepoRoot(__dirname);
 const brokerMain = join(repoRoot, 'apps', 'broker', 'dist', 'main.js');
 const agentMain = join(repoRoot, 'apps', 'agent', 'dist', 'main.js');
 const agentClusterToken = 'agent-token'; // the demo cluster's token for the agent's service account
+
+/**
+ * The whole kubectl path on one machine: two simulated clusters, the built broker and two built agents
+ * as child processes. Needs `npm run build` first.
+ */
 
 /** Access rules the e2e suites run under: admins everywhere, developers read-only on dev-west and full in web on dev-east. */
 export const e2eAccessRules = [
@@ -127,13 +134,7 @@ export async function startTetherStack(): Promise<TetherStack> {
     });
   }
 
-  const sessions = new SessionTokens({
-    issuer: brokerUrl,
-    audience: 'tether-kube',
-    keyId: 'e2e',
-    privateKey: sessionKeys.privateKey,
-    publicKey: sessionKeys.publicKey,
-  });
+  const sessions = new SessionTokenMinter(brokerUrl, sessionKeys.privateKey);
 
   return {
     brokerUrl,
@@ -141,7 +142,7 @@ export async function startTetherStack(): Promise<TetherStack> {
     clusters,
     agents,
     broker,
-    tokenFor: (username, groups) => sessions.issue({ subject: `idp|${username}`, username, groups }, 600),
+    tokenFor: (username, groups) => sessions.mint(username, groups),
     kubeconfig: (token) => brokerKubeconfig(brokerUrl, ca.certPem, token),
     stop: async () => {
       await Promise.all(Object.values(agents).map((agent) => agent.stop()));
