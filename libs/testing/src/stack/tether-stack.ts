@@ -61,6 +61,8 @@ export interface TetherStack {
   broker: StartedNode;
   /** A session token for a person, minted with the broker's session key (until sign-in exists). */
   tokenFor(username: string, groups: string[]): Promise<string>;
+  /** The environment an agent of this cluster runs with, e.g. to start a misbehaving one. */
+  agentEnv(cluster: 'dev-east' | 'dev-west'): Record<string, string>;
   /** A kubeconfig with one context per cluster, pointing at the broker. */
   kubeconfig(token: string): string;
   stop(): Promise<void>;
@@ -118,20 +120,20 @@ export async function startTetherStack(): Promise<TetherStack> {
     readyPattern: /broker listening/,
   });
 
-  const agents = {} as Record<'dev-east' | 'dev-west', StartedNode>;
-  for (const name of ['dev-east', 'dev-west'] as const) {
+  const agentEnv = (name: 'dev-east' | 'dev-west'): Record<string, string> => {
     const kubeconfigPath = join(dir, `${name}-agent.kubeconfig`);
     writeFileSync(kubeconfigPath, clusters[name].kubeconfig({ token: agentClusterToken }));
-    agents[name] = await startNode(agentMain, {
-      env: {
-        TETHER_AGENT_CLUSTER_NAME: name,
-        TETHER_AGENT_BROKER_URL: brokerUrl,
-        TETHER_AGENT_BROKER_CA_FILE: join(dir, 'broker-ca.crt'),
-        TETHER_AGENT_TOKEN: agentCredentials[name],
-        TETHER_AGENT_KUBECONFIG: kubeconfigPath,
-      },
-      readyPattern: /tunnel connected/,
-    });
+    return {
+      TETHER_AGENT_CLUSTER_NAME: name,
+      TETHER_AGENT_BROKER_URL: brokerUrl,
+      TETHER_AGENT_BROKER_CA_FILE: join(dir, 'broker-ca.crt'),
+      TETHER_AGENT_TOKEN: agentCredentials[name],
+      TETHER_AGENT_KUBECONFIG: kubeconfigPath,
+    };
+  };
+  const agents = {} as Record<'dev-east' | 'dev-west', StartedNode>;
+  for (const name of ['dev-east', 'dev-west'] as const) {
+    agents[name] = await startNode(agentMain, { env: agentEnv(name), readyPattern: /tunnel connected/ });
   }
 
   const sessions = new SessionTokenMinter(brokerUrl, sessionKeys.privateKey);
@@ -143,6 +145,7 @@ export async function startTetherStack(): Promise<TetherStack> {
     agents,
     broker,
     tokenFor: (username, groups) => sessions.mint(username, groups),
+    agentEnv,
     kubeconfig: (token) => brokerKubeconfig(brokerUrl, ca.certPem, token),
     stop: async () => {
       await Promise.all(Object.values(agents).map((agent) => agent.stop()));
