@@ -18,6 +18,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
   const apiServer = await ApiServerConnection.open({
     ...(config.KUBECONFIG ? { kubeconfigPath: config.KUBECONFIG } : {}),
     ...(config.KUBE_CONTEXT ? { context: config.KUBE_CONTEXT } : {}),
+    ...(config.API_TOKEN_FILE ? { tokenFile: config.API_TOKEN_FILE } : {}),
   });
   const impersonation = await checkImpersonationAllowed(apiServer);
   if (!impersonation.allowed)

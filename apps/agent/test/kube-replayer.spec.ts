@@ -15,6 +15,7 @@ import { type HeaderLine, type KubeRequestHead, ResponseHeadReader } from '@teth
 import { ApiServerSimulator, demoClusterManifests, demoClusterTokens } from '@tether/testing';
 import pino from 'pino';
 import { ApiServerConnection } from '../src/api-server/api-server-connection';
+import { checkImpersonationAllowed } from '../src/api-server/impersonation-check';
 import { KubeReplayer } from '../src/replay/kube-replayer';
 
 const target = '/api/v1/namespaces/web/configmaps/frontend-config';
@@ -193,3 +194,34 @@ function tamper(token: string): string {
   claims.usr = 'admin';
   return `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
 }
+
+describe('agent credential rotation', () => {
+  it('uses a rotated service-account token on the next request, without a restart', async () => {
+    const sim = await ApiServerSimulator.start({
+      clusterName: 'dev-east',
+      tokens: demoClusterTokens,
+      manifests: [demoClusterManifests],
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'tether-agent-rotation-'));
+    try {
+      writeFileSync(join(dir, 'kubeconfig'), sim.kubeconfig({ token: 'unused' }));
+      writeFileSync(join(dir, 'token'), 'agent-token\n');
+      const apiServer = await ApiServerConnection.open({
+        kubeconfigPath: join(dir, 'kubeconfig'),
+        tokenFile: join(dir, 'token'),
+      });
+      expect(await apiServer.authorizationHeader()).toBe('Bearer agent-token');
+      const agent = demoClusterTokens.find((entry) => entry.token === 'agent-token');
+      sim.addToken({ ...(agent as (typeof demoClusterTokens)[number]), token: 'agent-token-rotated' });
+      sim.removeToken('agent-token');
+      writeFileSync(join(dir, 'token'), 'agent-token-rotated\n');
+      expect(await apiServer.authorizationHeader()).toBe('Bearer agent-token-rotated');
+      // The API server accepts the rotated credential (the old one is gone from its token table).
+      expect(await checkImpersonationAllowed(apiServer)).toEqual({ allowed: true, reason: '' });
+      apiServer.close();
+    } finally {
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -12,6 +12,8 @@ export const agentConfigSchema = z
     BROKER_CA_FILE: z.string().min(1).optional(),
     KUBECONFIG: z.string().min(1).optional(),
     KUBE_CONTEXT: z.string().min(1).optional(),
+    /** The agent's own API server token file, re-read whenever it rotates. In a cluster: the projected SA token. */
+    API_TOKEN_FILE: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
   .refine((config) => config.TOKEN !== undefined || config.TOKEN_FILE !== undefined, {

@@ -183,6 +183,35 @@ describe('kubectl through Tether', () => {
     expect(failed.code).toBe(3);
   });
 
+  it('answers can-i for the impersonated person, with the cluster’s own RBAC', async () => {
+    const allowed = await bob.run([
+      '--context',
+      'dev-east',
+      'auth',
+      'can-i',
+      'create',
+      'deployments',
+      '-n',
+      'web',
+    ]);
+    expect(allowed.stdout.trim()).toBe('yes');
+    const list = await bob.run(['--context', 'dev-east', 'auth', 'can-i', '--list', '-n', 'web']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^configmaps\s+\[\]\s+\[\]\s+\[.*create.*\]/m);
+  });
+
+  it('carries exec over SPDY when kubectl falls back to it', async () => {
+    const result = await alice.run(
+      ['--context', 'dev-west', 'exec', '-i', '-n', 'web', 'deploy/frontend', '--', 'sh', '-c', 'exit 4'],
+      {
+        env: { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' },
+      },
+    );
+    expect(result.code).toBe(4);
+    const upgrade = stack.clusters['dev-west'].requests.filter((r) => r.path.includes('/exec')).at(-1);
+    expect(upgrade).toMatchObject({ method: 'POST', statusCode: 101 });
+  });
+
   it('port-forwards to a pod', async () => {
     const forward = alice.spawn([
       '--context',

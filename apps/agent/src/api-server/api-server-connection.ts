@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 
@@ -5,20 +6,29 @@ export interface ApiServerLocation {
   /** Path of a kubeconfig for running outside a cluster; in-cluster service account otherwise. */
   kubeconfigPath?: string;
   context?: string;
+  /**
+   * A bearer token file that rotates on disk (the projected service-account token in a cluster).
+   * Re-read as soon as it changes; client-node alone would keep a rotated-out token for a minute.
+   */
+  tokenFile?: string;
 }
 
-// The service-account token rotates on disk; client-node re-reads it, we ask it again this often.
+export const inClusterTokenFile = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+// Credentials from the kubeconfig (client certificates, exec plugins) are asked for again this often.
 const credentialRefreshMs = 10_000;
 
 /** Where the local API server is, how to trust it, and the agent's own current credential. */
 export class ApiServerConnection {
   readonly agent: Agent;
   private authorization: { value: string | undefined; fetchedAt: number } | undefined;
+  private fileToken: { value: string; modifiedMs: number; size: number } | undefined;
 
   private constructor(
     private readonly config: KubeConfig,
     readonly url: URL,
     tls: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer },
+    private readonly tokenFile: string | undefined,
   ) {
     // One keep-alive agent for every replayed request; client-node would make a new one per call.
     this.agent = new Agent({ keepAlive: true, maxSockets: 256, ...tls });
@@ -43,11 +53,13 @@ export class ApiServerConnection {
       ...(options.cert ? { cert: options.cert } : {}),
       ...(options.key ? { key: options.key } : {}),
     };
-    return new ApiServerConnection(config, new URL(cluster.server), tls);
+    const tokenFile = location.tokenFile ?? (location.kubeconfigPath ? undefined : inClusterTokenFile);
+    return new ApiServerConnection(config, new URL(cluster.server), tls, tokenFile);
   }
 
   /** The `Authorization` header value for the agent's own identity, re-read as the token rotates. */
   async authorizationHeader(now = Date.now()): Promise<string | undefined> {
+    if (this.tokenFile) return `Bearer ${this.readTokenFile(this.tokenFile)}`;
     if (this.authorization && now - this.authorization.fetchedAt < credentialRefreshMs)
       return this.authorization.value;
     const options: { headers?: Record<string, string> } = {};
@@ -55,6 +67,22 @@ export class ApiServerConnection {
     const value = options.headers?.Authorization ?? options.headers?.authorization;
     this.authorization = { value, fetchedAt: now };
     return value;
+  }
+
+  private readTokenFile(path: string): string {
+    const stats = statSync(path);
+    if (
+      !this.fileToken ||
+      stats.mtimeMs !== this.fileToken.modifiedMs ||
+      stats.size !== this.fileToken.size
+    ) {
+      this.fileToken = {
+        value: readFileSync(path, 'utf8').trim(),
+        modifiedMs: stats.mtimeMs,
+        size: stats.size,
+      };
+    }
+    return this.fileToken.value;
   }
 
   close(): void {

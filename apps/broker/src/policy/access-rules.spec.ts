@@ -68,6 +68,23 @@ describe('decideAccess', () => {
     expect(decideAccess(rules, bob, 'dev-east', attrs('GET', '/apis')).allowed).toBe(true);
   });
 
+  it('lets anyone with access to a cluster ask who they are and what they may do there, and nothing more', () => {
+    const review = attrs('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews');
+    expect(decideAccess(rules, bob, 'dev-east', review)).toMatchObject({
+      allowed: true,
+      rule: 'developers-web-east',
+    });
+    expect(decideAccess(rules, bob, 'prod', review).allowed).toBe(false);
+    expect(
+      decideAccess(
+        rules,
+        bob,
+        'dev-east',
+        attrs('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews'),
+      ).allowed,
+    ).toBe(false);
+  });
+
   it('denies people with no matching group and unknown clusters', () => {
     expect(
       decideAccess(rules, { username: 'eve', groups: [] }, 'dev-west', attrs('GET', '/api/v1/pods')).allowed,

@@ -22,7 +22,11 @@ export function decideAccess(
 ): AccessDecision {
   for (const rule of rules) {
     if (!rule.groups.some((group) => who.groups.includes(group))) continue;
-    if (!matches(rule.clusters, cluster) || !matches(rule.verbs, attrs.verb)) continue;
+    if (!matches(rule.clusters, cluster)) continue;
+    // Asking "who am I" and "what may I do" reveals nothing beyond the person's own access.
+    if (isSelfReview(attrs))
+      return { allowed: true, rule: rule.name, impersonateGroups: rule.impersonateGroups ?? who.groups };
+    if (!matches(rule.verbs, attrs.verb)) continue;
     // Namespaces confine resource requests; discovery and other non-resource reads are not namespaced.
     const inNamespaces =
       !rule.namespaces ||
@@ -35,4 +39,18 @@ export function decideAccess(
     allowed: false,
     reason: `no Tether access rule allows ${attrs.verb} on cluster "${cluster}" for groups [${who.groups.join(', ')}]`,
   };
+}
+
+const selfReviews = new Set([
+  'authentication.k8s.io/selfsubjectreviews',
+  'authorization.k8s.io/selfsubjectaccessreviews',
+  'authorization.k8s.io/selfsubjectrulesreviews',
+]);
+
+function isSelfReview(attrs: RequestAttributes): boolean {
+  return (
+    attrs.isResourceRequest &&
+    attrs.verb === 'create' &&
+    selfReviews.has(`${attrs.apiGroup}/${attrs.resource}`)
+  );
 }

@@ -58,7 +58,13 @@ export class TunnelGateway implements ClusterTransport {
   }
 
   private onSession(session: TunnelSession): void {
-    this.logger.info({ cluster: session.clusterName }, 'agent connected');
+    this.logger.info({ cluster: session.clusterName, agent: session.peerInfo }, 'agent connected');
+    if (session.peerInfo.impersonationAllowed === false) {
+      this.logger.error(
+        { cluster: session.clusterName },
+        'agent reports it may not impersonate on its cluster: requests will fail',
+      );
+    }
     this.sendKeys(session);
   }
 
