@@ -141,4 +141,31 @@ describe('kubectl apply and delete on the simulated cluster', () => {
     expect(left.stdout).toBe('');
     expect(cluster.sim.store.list('configmaps', { namespace: 'scratch' })).toEqual([]);
   });
+
+  it('creates namespaces, config, secrets and RBAC with the imperative commands (sent as protobuf)', async () => {
+    const steps = [
+      ['create', 'namespace', 'team-a'],
+      ['create', 'configmap', 'settings', '-n', 'team-a', '--from-literal=mode=fast'],
+      ['create', 'secret', 'generic', 'token', '-n', 'team-a', '--from-literal=password=hunter2'],
+      ['create', 'role', 'pod-reader', '-n', 'team-a', '--verb=get,list', '--resource=pods'],
+      ['create', 'rolebinding', 'carol-reads', '-n', 'team-a', '--role=pod-reader', '--user=carol'],
+    ];
+    for (const step of steps) expect((await admin.run(step)).code).toBe(0);
+    const secret = await admin.run([
+      'get',
+      'secret',
+      'token',
+      '-n',
+      'team-a',
+      '-o',
+      'jsonpath={.data.password}',
+    ]);
+    expect(Buffer.from(secret.stdout, 'base64').toString()).toBe('hunter2');
+    expect((await admin.run(['auth', 'can-i', 'list', 'pods', '-n', 'team-a', '--as=carol'])).stdout).toBe(
+      'yes\n',
+    );
+    expect((await admin.run(['auth', 'can-i', 'delete', 'pods', '-n', 'team-a', '--as=carol'])).stdout).toBe(
+      'no\n',
+    );
+  });
 });

@@ -1,0 +1,44 @@
+export { findRepoRoot, pinnedToolPath } from './kubectl/kubectl-binary.js';
+export { KubectlRunner, waitForOutput } from './kubectl/kubectl-runner.js';
+export type { KubectlResult, KubectlRunOptions } from './kubectl/kubectl-runner.js';
+export { serveExecUpgrade, serveLogs, servePortForwardUpgrade } from './apiserver/streaming/index.js';
+export type { PodStreamContext, PodView } from './apiserver/streaming/index.js';
+export {
+  RbacAuthorizer,
+  bootstrapRbacObjects,
+  impersonate,
+  ALL_AUTHENTICATED_GROUP,
+  ALL_UNAUTHENTICATED_GROUP,
+  ANONYMOUS_USER,
+  PRIVILEGED_GROUP,
+  serviceAccountGroups,
+  serviceAccountUsername,
+} from './apiserver/rbac/index.js';
+export type {
+  AuthorizationAttributes,
+  AuthorizationDecision,
+  ImpersonationResult,
+  NonResourceRule,
+  RbacResource,
+  RbacSource,
+  ResourceRule,
+  SubjectRules,
+  UserInfo,
+} from './apiserver/rbac/index.js';
+export { ApiServerSimulator } from './apiserver/api-server-simulator.js';
+export type { ApiServerSimulatorOptions } from './apiserver/api-server-simulator.js';
+export type { TokenEntry } from './apiserver/authentication.js';
+export type { KubeconfigOptions } from './apiserver/kubeconfig.js';
+export { ObjectStore } from './apiserver/object-store.js';
+export type { DeleteOptions, ListOptions, ResourceRef, WriteOptions } from './apiserver/object-store.js';
+export { ApiError } from './apiserver/api-error.js';
+export { RequestRecorder } from './apiserver/request-recorder.js';
+export type { RecordedRequest } from './apiserver/request-recorder.js';
+export { parseManifests } from './apiserver/manifests.js';
+export { demoClusterManifests, demoClusterTokens } from './apiserver/fixtures/demo-cluster.js';
+export { freePort } from './stack/free-port.js';
+export { runNode, startNode } from './stack/node-process.js';
+export type { NodeRunResult, StartedNode } from './stack/node-process.js';
+export { SessionTokenMinter } from './stack/session-token-minter.js';
+export { e2eAccessRules, startTetherStack } from './stack/tether-stack.js';
+export type { TetherStack } from './stack/tether-stack.js';
