@@ -3,6 +3,8 @@ import type { BrokerConfig } from '@tether/config';
 import { loggerOptions } from '@tether/logging';
 import { LoggerModule } from 'nestjs-pino';
 import { BROKER_CONFIG } from './broker-config.provider';
+import { brokerCoreProviders } from './broker-core.providers';
+import { AuthModule } from './auth/auth.module';
 import { HealthController } from './health/health.controller';
 import { KubeProxyModule } from './kube-proxy/kube-proxy.module';
 
@@ -13,14 +15,18 @@ export class AppModule {
       module: AppModule,
       global: true,
       imports: [
+        AuthModule,
         KubeProxyModule,
         LoggerModule.forRoot({
           pinoHttp: { ...loggerOptions({ service: 'broker', level: config.LOG_LEVEL }), autoLogging: false },
         }),
       ],
       controllers: [HealthController],
-      providers: [{ provide: BROKER_CONFIG, useValue: config }],
-      exports: [BROKER_CONFIG],
+      providers: [{ provide: BROKER_CONFIG, useValue: config }, ...brokerCoreProviders],
+      exports: [
+        BROKER_CONFIG,
+        ...brokerCoreProviders.map((provider) => (provider as { provide: unknown }).provide as string),
+      ],
     };
   }
 }

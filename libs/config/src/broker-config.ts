@@ -37,21 +37,58 @@ export const accessRuleSchema = z.object({
 export type AccessRule = z.infer<typeof accessRuleSchema>;
 
 /** Broker settings from TETHER_BROKER_* variables. Grows with each feature that needs a setting. */
-export const brokerConfigSchema = z.object({
-  HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: port.default(8443),
-  TLS_CERT_FILE: z.string().min(1, 'path to the broker TLS certificate (PEM) is required'),
-  TLS_KEY_FILE: z.string().min(1, 'path to the broker TLS private key (PEM) is required'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
-  /** Public URL of the broker: the issuer of its session tokens. */
-  PUBLIC_URL: z.url().optional(),
-  /** Ed25519 private key (PKCS#8 PEM) that signs session tokens; generated per process when unset. */
-  SESSION_KEY_FILE: z.string().min(1).optional(),
-  /** Ed25519 private key (PKCS#8 PEM) that signs decisions; generated per process when unset. */
-  DECISION_KEY_FILE: z.string().min(1).optional(),
-  DECISION_LIFETIME_SECONDS: z.coerce.number().int().min(1).max(60).default(10),
-  CLUSTERS: jsonOf(z.array(registeredClusterSchema)).default([]),
-  ACCESS_RULES: jsonOf(z.array(accessRuleSchema)).default([]),
-});
+export const brokerConfigSchema = z
+  .object({
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: port.default(8443),
+    TLS_CERT_FILE: z.string().min(1, 'path to the broker TLS certificate (PEM) is required'),
+    TLS_KEY_FILE: z.string().min(1, 'path to the broker TLS private key (PEM) is required'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    /** Public URL of the broker: the issuer of its session tokens. */
+    PUBLIC_URL: z.url().optional(),
+    /** Ed25519 private key (PKCS#8 PEM) that signs session tokens; generated per process when unset. */
+    SESSION_KEY_FILE: z.string().min(1).optional(),
+    /** Ed25519 private key (PKCS#8 PEM) that signs decisions; generated per process when unset. */
+    DECISION_KEY_FILE: z.string().min(1).optional(),
+    DECISION_LIFETIME_SECONDS: z.coerce.number().int().min(1).max(60).default(10),
+    CLUSTERS: jsonOf(z.array(registeredClusterSchema)).default([]),
+    /** The company's OpenID Connect provider; sign-in is off when unset. */
+    OIDC_ISSUER: z.url().optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    OIDC_SCOPES: z.string().min(1).default('openid email profile groups offline_access'),
+    OIDC_USERNAME_CLAIM: z.string().min(1).default('email'),
+    OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
+    /** Prepended to every IdP group, e.g. `oidc:`; policies then name `oidc:developers`. */
+    OIDC_GROUPS_PREFIX: z.string().default(''),
+    /** Comma-separated; when set, only people with an email in these domains may sign in. */
+    OIDC_ALLOWED_EMAIL_DOMAINS: z
+      .string()
+      .default('')
+      .transform((text) =>
+        text
+          .split(',')
+          .map((d) => d.trim().toLowerCase())
+          .filter(Boolean),
+      ),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(600),
+    REFRESH_TOKEN_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(300)
+      .max(7 * 24 * 3600)
+      .default(12 * 3600),
+    /** Development only: lets the CLI's --dev-user complete the dev IdP's login page. */
+    DEV_MODE: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true'),
+    ACCESS_RULES: jsonOf(z.array(accessRuleSchema)).default([]),
+  })
+  .superRefine((config, ctx) => {
+    if (config.OIDC_ISSUER && !config.OIDC_CLIENT_ID) {
+      ctx.addIssue({ code: 'custom', path: ['OIDC_CLIENT_ID'], message: 'required when OIDC_ISSUER is set' });
+    }
+  });
 
 export type BrokerConfig = z.infer<typeof brokerConfigSchema>;

@@ -9,7 +9,7 @@ describe('loadConfig', () => {
       TLS_KEY_FILE: '/k.pem',
       PORT: '9443',
     });
-    expect(config).toEqual({
+    expect(config).toMatchObject({
       HOST: '127.0.0.1',
       PORT: 9443,
       TLS_CERT_FILE: '/c.pem',
@@ -19,6 +19,16 @@ describe('loadConfig', () => {
       CLUSTERS: [],
       ACCESS_RULES: [],
     });
+  });
+
+  it('requires a client id once an OIDC issuer is configured', () => {
+    expect(() =>
+      loadConfig(brokerConfigSchema, {
+        TLS_CERT_FILE: 'c',
+        TLS_KEY_FILE: 'k',
+        OIDC_ISSUER: 'https://idp.example',
+      }),
+    ).toThrow(/OIDC_CLIENT_ID: required when OIDC_ISSUER is set/);
   });
 
   it('lists every problem at once instead of stopping at the first', () => {

@@ -51,6 +51,12 @@ export class SessionTokens {
       .sign(this.settings.privateKey);
   }
 
+  /** The public key as a JWK, for `/.well-known/jwks.json` (the auditor verifies tokens with it). */
+  publicJwk(): Record<string, unknown> {
+    const jwk = this.settings.publicKey.export({ format: 'jwk' });
+    return { ...jwk, kid: this.settings.keyId, alg: 'EdDSA', use: 'sig' };
+  }
+
   async verify(token: string | undefined): Promise<SessionIdentity> {
     if (!token) throw new SessionTokenError('TOKEN_MISSING', 'no bearer token');
     let payload;

@@ -1,9 +1,15 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { ClustersController } from '../clusters/clusters.controller';
+import { TunnelGateway } from '../tunnel-gateway/tunnel-gateway';
 import { kubeAccessProviders } from './kube-access.providers';
 import { KubeProxyMiddleware } from './kube-proxy.middleware';
 import { UpgradeRouter } from './upgrade-router';
 
-@Module({ providers: [...kubeAccessProviders, UpgradeRouter], exports: kubeAccessProviders })
+@Module({
+  controllers: [ClustersController],
+  providers: [...kubeAccessProviders, UpgradeRouter],
+  exports: [TunnelGateway],
+})
 export class KubeProxyModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(KubeProxyMiddleware).forRoutes({ path: 'k8s/*path', method: RequestMethod.ALL });

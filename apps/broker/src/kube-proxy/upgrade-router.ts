@@ -6,7 +6,7 @@ import { proxyPrefix } from '@tether/kube';
 import type { Logger } from 'pino';
 import { TunnelGateway } from '../tunnel-gateway/tunnel-gateway';
 import { KubeProxy } from './kube-proxy';
-import { ROOT_LOGGER } from './kube-access.providers';
+import { ROOT_LOGGER } from '../broker-core.providers';
 
 /** One place that decides who takes an upgrade: agents' tunnels, kubectl's exec/attach/port-forward. */
 @Injectable()

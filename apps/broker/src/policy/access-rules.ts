@@ -54,3 +54,16 @@ function isSelfReview(attrs: RequestAttributes): boolean {
     selfReviews.has(`${attrs.apiGroup}/${attrs.resource}`)
   );
 }
+
+/** One line a person can read: what the rules let them do on a cluster. */
+export function describeAccess(rules: readonly AccessRule[], who: Requester, cluster: string): string {
+  const parts = rules
+    .filter(
+      (rule) => rule.groups.some((group) => who.groups.includes(group)) && matches(rule.clusters, cluster),
+    )
+    .map((rule) => {
+      const verbs = rule.verbs.includes('*') ? 'all verbs' : rule.verbs.join(', ');
+      return rule.namespaces ? `${verbs} in namespaces ${rule.namespaces.join(', ')}` : verbs;
+    });
+  return parts.length > 0 ? parts.join('; ') : 'no access';
+}

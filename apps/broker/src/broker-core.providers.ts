@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import type { Provider } from '@nestjs/common';
+import type { BrokerConfig } from '@tether/config';
+import { DecisionSigner } from '@tether/decision';
+import { createLogger } from '@tether/logging';
+import { SessionStore } from './auth/session-store';
+import { SessionTokens } from './auth/session-tokens';
+import { BROKER_CONFIG } from './broker-config.provider';
+import { loadOrGenerateEd25519 } from './broker-keys';
+import { ClusterRegistry } from './clusters/cluster-registry';
+
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+export const sessionAudience = 'tether-kube';
+
+export function brokerIssuer(config: BrokerConfig): string {
+  return config.PUBLIC_URL ?? `https://${config.HOST}:${config.PORT}`;
+}
+
+// Key ids derive from the public key, so a broker restarted with the same key keeps its kid.
+export function keyIdOf(publicKeyDer: Buffer): string {
+  return createHash('sha256').update(publicKeyDer).digest('base64url').slice(0, 16);
+}
+
+/** Shared by every feature module: config, logger, keys, sessions and the cluster registry. */
+export const brokerCoreProviders: Provider[] = [
+  {
+    provide: ROOT_LOGGER,
+    useFactory: (config: BrokerConfig) => createLogger({ service: 'broker', level: config.LOG_LEVEL }),
+    inject: [BROKER_CONFIG],
+  },
+  {
+    provide: SessionStore,
+    useFactory: (config: BrokerConfig) => new SessionStore(config.REFRESH_TOKEN_TTL_SECONDS * 1000),
+    inject: [BROKER_CONFIG],
+  },
+  {
+    provide: SessionTokens,
+    useFactory: (config: BrokerConfig, sessions: SessionStore) => {
+      const keys = loadOrGenerateEd25519(config.SESSION_KEY_FILE);
+      return new SessionTokens({
+        issuer: brokerIssuer(config),
+        audience: sessionAudience,
+        keyId: keyIdOf(keys.publicKey.export({ format: 'der', type: 'spki' })),
+        ...keys,
+        isRevoked: (sessionId) => sessions.isRevoked(sessionId),
+      });
+    },
+    inject: [BROKER_CONFIG, SessionStore],
+  },
+  {
+    provide: DecisionSigner,
+    useFactory: (config: BrokerConfig) => {
+      const keys = loadOrGenerateEd25519(config.DECISION_KEY_FILE);
+      return new DecisionSigner({
+        keyId: keyIdOf(keys.publicKey.export({ format: 'der', type: 'spki' })),
+        privateKey: keys.privateKey,
+      });
+    },
+    inject: [BROKER_CONFIG],
+  },
+  {
+    provide: ClusterRegistry,
+    useFactory: (config: BrokerConfig) => new ClusterRegistry(config.CLUSTERS),
+    inject: [BROKER_CONFIG],
+  },
+];

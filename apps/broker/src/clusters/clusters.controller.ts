@@ -1,0 +1,44 @@
+import { Controller, Get, Headers, Inject, UseFilters } from '@nestjs/common';
+import type { BrokerConfig } from '@tether/config';
+import { AuthErrorFilter } from '../auth/auth-error.filter';
+import { bearerToken } from '../auth/bearer-token';
+import { SessionTokens } from '../auth/session-tokens';
+import { BROKER_CONFIG } from '../broker-config.provider';
+import { describeAccess } from '../policy/access-rules';
+import { TunnelGateway } from '../tunnel-gateway/tunnel-gateway';
+import { ClusterRegistry } from './cluster-registry';
+
+interface ClusterView {
+  name: string;
+  labels: Record<string, string>;
+  online: boolean;
+  access: string;
+}
+
+/** What `tether kube ls` shows: every cluster, whether its agent is connected, and your access there. */
+@Controller('api/clusters')
+@UseFilters(AuthErrorFilter)
+export class ClustersController {
+  constructor(
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+    private readonly registry: ClusterRegistry,
+    private readonly gateway: TunnelGateway,
+    private readonly tokens: SessionTokens,
+  ) {}
+
+  @Get()
+  async list(
+    @Headers('authorization') authorization: string | undefined,
+  ): Promise<{ clusters: ClusterView[] }> {
+    const who = await this.tokens.verify(bearerToken(authorization));
+    const clusters = this.config.CLUSTERS.filter((cluster) => this.registry.has(cluster.name)).map(
+      (cluster) => ({
+        name: cluster.name,
+        labels: cluster.labels,
+        online: this.gateway.server.sessionFor(cluster.name) !== undefined,
+        access: describeAccess(this.config.ACCESS_RULES, who, cluster.name),
+      }),
+    );
+    return { clusters };
+  }
+}
