@@ -75,7 +75,7 @@ export class SessionStore {
 
   /** The session a refresh token belongs to, checked, without rotating it (to ask the IdP first). */
   peek(refreshToken: string): BrokerSession {
-    return publicView(this.sessionForRefresh(refreshToken, false));
+    return publicView(this.sessionForRefresh(refreshToken));
   }
 
   revokeByRefreshToken(refreshToken: string): void {
@@ -100,14 +100,14 @@ export class SessionStore {
     return session && session.expiresAtMs > this.now() ? publicView(session) : undefined;
   }
 
-  private sessionForRefresh(refreshToken: string, detectReuse = true): StoredSession {
+  private sessionForRefresh(refreshToken: string): StoredSession {
     const [id, secret] = refreshToken.split('.');
     const session = id ? this.sessions.get(id) : undefined;
     if (!session || !secret)
       throw new AuthError('invalid_grant', 'refresh token is not valid; run `tether login`');
     const presented = hash(secret);
     if (!timingSafeEqual(presented, session.refreshHash)) {
-      if (detectReuse && session.retiredRefreshHashes.some((old) => timingSafeEqual(old, presented))) {
+      if (session.retiredRefreshHashes.some((old) => timingSafeEqual(old, presented))) {
         this.revoke(session.id);
         throw new AuthError(
           'invalid_grant',

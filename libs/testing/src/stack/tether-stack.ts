@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CertificateAuthority } from '@tether/pki';
 import { ApiServerSimulator } from '../apiserver/api-server-simulator.js';
 import { demoClusterManifests, demoClusterTokens } from '../apiserver/fixtures/demo-cluster.js';
+import { DevIdentityProvider } from '../idp/dev-identity-provider.js';
 import { findRepoRoot } from '../kubectl/kubectl-binary.js';
 import { freePort } from './free-port.js';
 import { type StartedNode, startNode } from './node-process.js';
@@ -53,7 +54,16 @@ subjects: [{ kind: Group, name: developers, apiGroup: rbac.authorization.k8s.io 
 roleRef: { kind: ClusterRole, name: view, apiGroup: rbac.authorization.k8s.io }
 `;
 
+export interface TetherStackOptions {
+  /** Also start the dev IdP and let the broker sign people in through it (dev mode). */
+  signIn?: boolean;
+}
+
+export const brokerIdpClient = { clientId: 'tether-broker', clientSecret: 'dev-broker-secret' };
+
 export interface TetherStack {
+  /** The dev IdP, when started with `signIn`. */
+  idp?: DevIdentityProvider;
   brokerUrl: string;
   brokerCaPem: string;
   clusters: Record<'dev-east' | 'dev-west', ApiServerSimulator>;
@@ -68,7 +78,7 @@ export interface TetherStack {
   stop(): Promise<void>;
 }
 
-export async function startTetherStack(): Promise<TetherStack> {
+export async function startTetherStack(options: TetherStackOptions = {}): Promise<TetherStack> {
   const dir = mkdtempSync(join(tmpdir(), 'tether-stack-'));
   const ca = await CertificateAuthority.create('tether e2e broker CA');
   const leaf = await ca.issueServerCertificate({
@@ -102,6 +112,31 @@ export async function startTetherStack(): Promise<TetherStack> {
   };
   const port = await freePort();
   const brokerUrl = `https://127.0.0.1:${port}`;
+  const idp = options.signIn
+    ? await DevIdentityProvider.start({
+        clients: [
+          {
+            client_id: brokerIdpClient.clientId,
+            client_secret: brokerIdpClient.clientSecret,
+            redirect_uris: [`${brokerUrl}/auth/callback`],
+            grant_types: [
+              'authorization_code',
+              'refresh_token',
+              'urn:ietf:params:oauth:grant-type:device_code',
+            ],
+            token_endpoint_auth_method: 'client_secret_post',
+          },
+        ],
+      })
+    : undefined;
+  const signInEnv: Record<string, string> = idp
+    ? {
+        TETHER_BROKER_OIDC_ISSUER: idp.issuer,
+        TETHER_BROKER_OIDC_CLIENT_ID: brokerIdpClient.clientId,
+        TETHER_BROKER_OIDC_CLIENT_SECRET: brokerIdpClient.clientSecret,
+        TETHER_BROKER_DEV_MODE: 'true',
+      }
+    : {};
   const broker = await startNode(brokerMain, {
     env: {
       TETHER_BROKER_PORT: String(port),
@@ -116,6 +151,7 @@ export async function startTetherStack(): Promise<TetherStack> {
         })),
       ),
       TETHER_BROKER_ACCESS_RULES: JSON.stringify(e2eAccessRules),
+      ...signInEnv,
     },
     readyPattern: /broker listening/,
   });
@@ -147,9 +183,11 @@ export async function startTetherStack(): Promise<TetherStack> {
     tokenFor: (username, groups) => sessions.mint(username, groups),
     agentEnv,
     kubeconfig: (token) => brokerKubeconfig(brokerUrl, ca.certPem, token),
+    ...(idp ? { idp } : {}),
     stop: async () => {
       await Promise.all(Object.values(agents).map((agent) => agent.stop()));
       await broker.stop();
+      await idp?.close();
       await Promise.all(Object.values(clusters).map((cluster) => cluster.close()));
       rmSync(dir, { recursive: true, force: true });
     },
