@@ -5,7 +5,13 @@ const ready = [
   'pinned kubectl and helm in .tools/bin',
   'a real Kafka broker for tests: `npm run kafka:start` / `npm run kafka:stop`',
 ];
-const missing = ['broker kube proxy and agent', 'sign-in and the tether CLI', 'policy', 'audit pipeline', 'enrollment'];
+const missing = [
+  'broker kube proxy and agent',
+  'sign-in and the tether CLI',
+  'policy',
+  'audit pipeline',
+  'enrollment',
+];
 
 console.log('Tether embedded stack: not runnable yet.\n');
 console.log('Available now:');
