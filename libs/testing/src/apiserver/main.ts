@@ -14,11 +14,27 @@ const { values } = parseArgs({
     manifests: { type: 'string', multiple: true, default: [] },
     kubeconfig: { type: 'string' },
     token: { type: 'string', default: 'admin-token' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
   allowPositionals: true,
 });
 
+const usage = `Usage: main.ts [--cluster NAME] [--port N] [--host ADDR] [--manifests FILE]... [--kubeconfig PATH] [--token TOKEN]
+
+Runs one simulated Kubernetes API server over HTTPS with its own CA.
+  --cluster     cluster name (default dev-east)
+  --port        port to listen on; 0 picks a free one (default 0)
+  --host        address to listen on (default 127.0.0.1)
+  --manifests   YAML manifests applied at start (repeatable)
+  --kubeconfig  where to write a kubeconfig for the admin user (default ./<cluster>.kubeconfig)
+  --token       bearer token of the admin user, in group system:masters (default admin-token)
+`;
+
 async function main(): Promise<void> {
+  if (values.help) {
+    process.stdout.write(usage);
+    return;
+  }
   const cluster = values.cluster ?? 'dev-east';
   const sim = await ApiServerSimulator.start({
     clusterName: cluster,
