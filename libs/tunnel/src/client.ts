@@ -14,7 +14,7 @@ import { MAX_MESSAGE_BYTES, SUBPROTOCOL } from './frame.js';
 import { silentLogger } from './logger.js';
 import type { TunnelLogger } from './logger.js';
 import { TunnelSession } from './session.js';
-import type { SessionSettings } from './session.js';
+import type { SessionSettings } from './session-settings.js';
 import type { TunnelStream } from './stream.js';
 
 type Headers = Record<string, string>;

@@ -18,7 +18,9 @@ export { CloseCode, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, SUBPROTOCOL } from './f
 export type { TunnelLogger } from './logger.js';
 export { TunnelServer } from './server.js';
 export type { AgentIdentity, AuthenticateAgent, TunnelServerEvents, TunnelServerOptions } from './server.js';
-export { TunnelSession, defaultSessionSettings } from './session.js';
-export type { SessionOptions, SessionSettings, SessionState, TunnelSessionEvents } from './session.js';
+export { TunnelSession } from './session.js';
+export type { SessionOptions, SessionState, TunnelSessionEvents } from './session.js';
+export { defaultSessionSettings } from './session-settings.js';
+export type { SessionSettings } from './session-settings.js';
 export { TunnelStream } from './stream.js';
 export type { StreamHead } from './stream.js';

@@ -1,7 +1,7 @@
 /**
  * Dead-peer detection. A half-open TCP connection (peer gone, no FIN or RST ever arrives) looks exactly
  * like an idle one, so each side pings on an interval and gives up when nothing at all - message, ping
- * or pong - has arrived for `timeoutMs`.
+ * or pong - has arrived for `timeoutMs`. The pongs also give the round-trip time.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -15,6 +15,7 @@ export interface KeepaliveOptions {
 export class Keepalive {
   private lastHeard = performance.now();
   private lastPing = performance.now();
+  private pingSentAt: number | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -39,6 +40,23 @@ export class Keepalive {
     this.lastHeard = performance.now();
   }
 
+  /** Sends a ping now (and times it). */
+  pingNow(): void {
+    this.lastPing = performance.now();
+    // With several pings out, the first pong answers the oldest.
+    this.pingSentAt ??= this.lastPing;
+    this.ping();
+  }
+
+  /** Call for each pong; returns the round-trip time it measured, if it answered a timed ping. */
+  pong(): number | undefined {
+    this.touch();
+    if (this.pingSentAt === undefined) return undefined;
+    const rtt = this.lastHeard - this.pingSentAt;
+    this.pingSentAt = undefined;
+    return rtt;
+  }
+
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
@@ -58,9 +76,6 @@ export class Keepalive {
       });
       return;
     }
-    if (now - this.lastPing >= this.options.intervalMs) {
-      this.lastPing = now;
-      this.ping();
-    }
+    if (now - this.lastPing >= this.options.intervalMs) this.pingNow();
   };
 }

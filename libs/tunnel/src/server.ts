@@ -17,8 +17,9 @@ import { MAX_MESSAGE_BYTES, SUBPROTOCOL } from './frame.js';
 import { silentLogger } from './logger.js';
 import type { TunnelLogger } from './logger.js';
 import { SessionRegistry } from './session-registry.js';
-import { TunnelSession, defaultSessionSettings } from './session.js';
-import type { SessionSettings } from './session.js';
+import { defaultSessionSettings } from './session-settings.js';
+import type { SessionSettings } from './session-settings.js';
+import { TunnelSession } from './session.js';
 import type { TunnelStream } from './stream.js';
 
 /** Who an agent is, as decided by `authenticate`; `clusterName` binds the connection to one cluster. */

@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
 import {
@@ -13,14 +12,13 @@ import {
   TunnelDrainingError,
   TunnelProtocolError,
   TunnelStreamHeadTooLargeError,
+  TunnelStreamResetError,
 } from './errors.js';
-import { TunnelStreamResetError } from './errors.js';
 import {
   CloseCode,
   FLAG_FIN,
   FrameType,
   closeReason,
-  decodeMessage,
   decodeGoAway,
   decodeHello,
   decodeOpen,
@@ -31,38 +29,18 @@ import {
   encodeOpen,
   encodeReset,
 } from './frame.js';
-import type { Frame, FrameHeader, Hello, HelloSettings } from './frame.js';
+import type { Frame, Hello, HelloSettings } from './frame.js';
 import { WindowBudget } from './flow-control.js';
 import { Keepalive } from './keepalive.js';
 import { silentLogger } from './logger.js';
 import type { TunnelLogger } from './logger.js';
+import { MessageReader } from './message-reader.js';
 import { FairScheduler } from './scheduler.js';
+import { resolveSessionSettings } from './session-settings.js';
+import type { SessionSettings } from './session-settings.js';
+import { StreamTable } from './stream-table.js';
 import { TunnelStream } from './stream.js';
 import type { StreamController, StreamHead } from './stream.js';
-
-/** Limits and timings; every field has a production default. */
-export interface SessionSettings {
-  /** Receive window granted per stream; bounds buffered bytes per stream. Default 256 KiB. */
-  initialWindow?: number;
-  /** A stream whose reader keeps up may have its window doubled up to this. Default 16 MiB. */
-  maxWindow?: number;
-  /** How much all stream windows of the session may grow past initialWindow together. Default 64 MiB. */
-  windowGrowthBudget?: number;
-  /** Largest frame payload accepted. Default 32 KiB. */
-  maxFramePayload?: number;
-  /** Streams the peer may have open towards this side. Default 4096. */
-  maxConcurrentStreams?: number;
-  /** WebSocket ping interval. Default 5 s. */
-  keepaliveIntervalMs?: number;
-  /** Peer declared dead after this long without any traffic. Default 15 s. */
-  keepaliveTimeoutMs?: number;
-  /** Peer's HELLO must arrive within this. Default 10 s. */
-  handshakeTimeoutMs?: number;
-  /** No more data frames while this many bytes wait in the socket. Default 1 MiB. */
-  socketHighWaterMark?: number;
-  /** Frames are batched into WebSocket messages of about this size. Default 64 KiB. */
-  batchBytes?: number;
-}
 
 export interface SessionOptions extends SessionSettings {
   /** The WebSocket client uses odd stream ids, the server even ones. */
@@ -88,20 +66,6 @@ export interface TunnelSessionEvents {
   close: [error: TunnelClosedError];
 }
 
-export const defaultSessionSettings: Required<SessionSettings> = {
-  initialWindow: 256 * 1024,
-  maxWindow: 16 * 1024 * 1024,
-  windowGrowthBudget: 64 * 1024 * 1024,
-  maxFramePayload: 32 * 1024,
-  maxConcurrentStreams: 4096,
-  keepaliveIntervalMs: 5_000,
-  keepaliveTimeoutMs: 15_000,
-  handshakeTimeoutMs: 10_000,
-  socketHighWaterMark: 1024 * 1024,
-  batchBytes: 64 * 1024,
-};
-
-const MAX_STREAM_ID = 0xffff_ffff;
 /** How long a close handshake may take before the socket is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -123,11 +87,8 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
   private peerGoAway: string | undefined;
   private drainPromise: Promise<void> | undefined;
   private onIdle: (() => void) | undefined;
-  private readonly streams = new Map<number, TunnelStream>();
-  private remoteStreams = 0;
-  private nextStreamId: number;
-  private highestLocalId = 0;
-  private highestPeerId = 0;
+  private readonly streams: StreamTable;
+  private readonly reader: MessageReader;
   private readonly local: HelloSettings;
   private peer: HelloSettings | undefined;
   private readonly settings: Required<SessionSettings>;
@@ -135,10 +96,6 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
   private readonly scheduler: FairScheduler;
   private readonly keepalive: Keepalive;
   private readonly budget: WindowBudget;
-  private pingSentAt: number | undefined;
-  /** Deferred DATA headers whose payloads are the next messages. */
-  private deferred: FrameHeader[] = [];
-  private deferredNext = 0;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private resolveReady!: () => void;
   private rejectReady!: (error: TunnelClosedError) => void;
@@ -154,13 +111,14 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     this.identity = options.identity;
     this.clusterName = options.clusterName;
     this.logger = options.logger ?? silentLogger;
-    this.settings = settingsFrom(options);
+    this.settings = resolveSessionSettings(options);
     this.local = {
       initialWindow: this.settings.initialWindow,
       maxFramePayload: this.settings.maxFramePayload,
       maxConcurrentStreams: this.settings.maxConcurrentStreams,
     };
-    this.nextStreamId = this.role === 'client' ? 1 : 2;
+    this.streams = new StreamTable(this.role);
+    this.reader = new MessageReader(this.local.maxFramePayload);
     this.budget = new WindowBudget(
       Math.max(this.settings.maxWindow, this.settings.initialWindow),
       this.settings.windowGrowthBudget,
@@ -185,7 +143,7 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     });
     this.keepalive = new Keepalive(
       { intervalMs: this.settings.keepaliveIntervalMs, timeoutMs: this.settings.keepaliveTimeoutMs },
-      this.ping,
+      () => this.ws.readyState === WebSocket.OPEN && this.ws.ping(),
       (silentMs) =>
         this.terminate(`no traffic from the peer for ${Math.round(silentMs)} ms (keepalive timeout)`),
     );
@@ -269,14 +227,12 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     if (encoded.length > this.peer.maxFramePayload) {
       throw new TunnelStreamHeadTooLargeError(encoded.length, this.peer.maxFramePayload);
     }
-    const id = this.nextStreamId;
-    if (id > MAX_STREAM_ID) {
+    const id = this.streams.allocateLocalId();
+    if (id === undefined) {
       // Ids never repeat on a connection; a fresh connection starts over.
       void this.drain(undefined, 'stream ids exhausted');
       throw new TunnelDrainingError('stream ids on this connection are exhausted', this.clusterName);
     }
-    this.nextStreamId += 2;
-    this.highestLocalId = id;
     const stream = this.createStream(id, head as StreamHead, 'local');
     this.scheduler.sendControl(encodeOpen(id, encoded));
     return stream;
@@ -306,7 +262,7 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
       const expire = (): void => {
         const message = `tunnel drain deadline of ${deadlineMs} ms exceeded`;
         this.logger.warn({ ...this.logFields(), streams: this.streams.size }, message);
-        for (const stream of [...this.streams.values()]) {
+        for (const stream of this.streams.values()) {
           stream.destroy(new TunnelStreamResetError('DRAIN_TIMEOUT', message, false));
         }
         finish();
@@ -340,10 +296,7 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
   private readonly onHeard = (): void => this.keepalive.touch();
 
   private readonly onPong = (): void => {
-    this.keepalive.touch();
-    if (this.pingSentAt === undefined) return;
-    this.budget.rttMs = performance.now() - this.pingSentAt;
-    this.pingSentAt = undefined;
+    this.budget.rttMs = this.keepalive.pong() ?? this.budget.rttMs;
   };
 
   private readonly onMessage = (data: RawData, isBinary: boolean): void => {
@@ -351,31 +304,11 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     if (this.sessionState === 'closed') return;
     try {
       if (!isBinary) throw new TunnelProtocolError('text message on the tunnel');
-      const message = data as Buffer;
-      const header = this.deferred[this.deferredNext];
-      if (header) {
-        this.deferredNext++;
-        if (message.length !== header.length) {
-          throw new TunnelProtocolError(
-            `deferred DATA payload is ${message.length} bytes, its header said ${header.length}`,
-          );
-        }
-        this.dispatch({
-          type: header.type,
-          flags: header.flags,
-          streamId: header.streamId,
-          payload: message,
-        });
-        return;
-      }
-      const { frames, deferred } = decodeMessage(message, this.local.maxFramePayload);
-      for (const frame of frames) {
+      for (const frame of this.reader.read(data as Buffer)) {
         this.dispatch(frame);
         // A frame may have closed the session (a stream handler that closed it, for one).
         if ((this.sessionState as SessionState) === 'closed') return;
       }
-      this.deferred = deferred;
-      this.deferredNext = 0;
     } catch (error) {
       this.fail(
         error instanceof TunnelProtocolError
@@ -400,21 +333,20 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
         this.onOpen(frame.streamId, frame.payload);
         return;
       case FrameType.Data: {
-        const violation = this.streamFor(frame.streamId, 'DATA')?.onData(
-          frame.payload,
-          (frame.flags & FLAG_FIN) !== 0,
-        );
+        const violation = this.streams
+          .target(frame.streamId, 'DATA')
+          ?.onData(frame.payload, (frame.flags & FLAG_FIN) !== 0);
         if (violation) throw new TunnelProtocolError(violation);
         return;
       }
       case FrameType.WindowUpdate: {
         const increment = decodeWindowUpdate(frame.payload);
-        this.streamFor(frame.streamId, 'WINDOW_UPDATE')?.onWindowUpdate(increment);
+        this.streams.target(frame.streamId, 'WINDOW_UPDATE')?.onWindowUpdate(increment);
         return;
       }
       case FrameType.Reset: {
         const { code, reason } = decodeReset(frame.payload);
-        const stream = this.streamFor(frame.streamId, 'RESET');
+        const stream = this.streams.target(frame.streamId, 'RESET');
         if (stream) {
           this.forget(stream);
           stream.abort(new TunnelStreamResetError(code, reason, true));
@@ -437,20 +369,17 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     this.scheduler.maxFramePayload = hello.maxFramePayload;
     this.sessionState = 'open';
     this.logger.debug({ ...this.logFields(), peer: hello.info }, 'tunnel session ready');
-    this.ping(); // a first round-trip measurement for window auto-tuning
+    this.keepalive.pingNow(); // a first round-trip time for window auto-tuning
     this.resolveReady();
     this.emit('ready');
   }
 
   private onOpen(id: number, payload: Buffer): void {
-    if (this.isLocalId(id))
-      throw new TunnelProtocolError(`peer opened stream ${id}, an id reserved for this side`);
-    if (id <= this.highestPeerId) throw new TunnelProtocolError(`peer reused stream id ${id}`);
-    this.highestPeerId = id;
+    this.streams.acceptPeerId(id);
     const head = decodeOpen(payload);
     const refusal = this.draining
       ? 'tunnel is draining'
-      : this.remoteStreams >= this.local.maxConcurrentStreams
+      : this.streams.remoteCount >= this.local.maxConcurrentStreams
         ? `too many concurrent streams (limit ${this.local.maxConcurrentStreams})`
         : this.listenerCount('stream') === 0
           ? 'no stream handler'
@@ -473,16 +402,6 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     this.peerGoAway = reason;
     this.logger.info({ ...this.logFields(), reason }, 'peer is draining the tunnel');
     this.emit('goaway', reason);
-  }
-
-  /** The live stream with this id; undefined for one already finished; throws for one never opened. */
-  private streamFor(id: number, frame: string): TunnelStream | undefined {
-    const stream = this.streams.get(id);
-    if (stream) return stream;
-    const opened = this.isLocalId(id) ? id <= this.highestLocalId : id <= this.highestPeerId;
-    // Frames for a finished stream are normal: they crossed our RST or FIN on the wire.
-    if (opened) return undefined;
-    throw new TunnelProtocolError(`${frame} for unknown stream ${id}`);
   }
 
   private readonly onSocketError = (error: Error): void => {
@@ -512,13 +431,6 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     this.ws.send(message, { binary: true, compress: false }, () => done());
   };
 
-  /** Keepalive, and the round-trip time that window auto-tuning goes by. */
-  private readonly ping = (): void => {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.pingSentAt ??= performance.now();
-    this.ws.ping();
-  };
-
   // ---- Lifecycle -----------------------------------------------------------------------------------
 
   private createStream(id: number, head: StreamHead, initiator: 'local' | 'remote'): TunnelStream {
@@ -530,24 +442,17 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
       receiveWindow: this.local.initialWindow,
       budget: this.budget,
     });
-    this.streams.set(id, stream);
-    if (initiator === 'remote') this.remoteStreams++;
+    this.streams.add(stream);
     return stream;
   }
 
   /** Removes a stream from the table; false if it was not there. */
   private forget(stream: TunnelStream): boolean {
-    if (this.streams.get(stream.id) !== stream) return false;
-    this.streams.delete(stream.id);
+    if (!this.streams.remove(stream)) return false;
     stream.releaseWindow();
-    if (stream.initiator === 'remote') this.remoteStreams--;
     this.scheduler.remove(stream);
     if (this.streams.size === 0 && this.onIdle) process.nextTick(this.onIdle);
     return this.sessionState !== 'closed';
-  }
-
-  private isLocalId(id: number): boolean {
-    return id % 2 === (this.role === 'client' ? 1 : 0);
   }
 
   private fail(error: TunnelProtocolError): void {
@@ -588,10 +493,7 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     this.keepalive.stop();
     this.scheduler.stop();
     this.rejectReady(error);
-    const streams = [...this.streams.values()];
-    this.streams.clear();
-    this.remoteStreams = 0;
-    for (const stream of streams) {
+    for (const stream of this.streams.clear()) {
       stream.releaseWindow();
       stream.abort(error);
     }
@@ -604,15 +506,6 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
   private logFields(): Record<string, unknown> {
     return { cluster: this.clusterName, session: this.id, role: this.role };
   }
-}
-
-function settingsFrom(options: SessionSettings): Required<SessionSettings> {
-  const settings = { ...defaultSessionSettings };
-  for (const key of Object.keys(settings) as Array<keyof SessionSettings>) {
-    const value = options[key];
-    if (value !== undefined) settings[key] = value;
-  }
-  return settings;
 }
 
 function describe(error: unknown): string {

@@ -8,7 +8,8 @@ import type { TunnelClientOptions } from '../client.js';
 import type { TunnelLogger } from '../logger.js';
 import { TunnelServer } from '../server.js';
 import type { TunnelServerOptions } from '../server.js';
-import type { SessionSettings, TunnelSession } from '../session.js';
+import type { SessionSettings } from '../session-settings.js';
+import type { TunnelSession } from '../session.js';
 import type { TunnelStream } from '../stream.js';
 
 export const fastKeepalive: SessionSettings = { keepaliveIntervalMs: 100, keepaliveTimeoutMs: 600 };
