@@ -1,0 +1,103 @@
+import { Command, CommanderError, Option } from 'commander';
+import type { CommandContext } from './commands/command-context.js';
+import { exitCodes } from './errors/cli-error.js';
+import { reportError } from './errors/error-report.js';
+
+const exitCodeHelp = `
+Exit codes:
+  0  success
+  1  error (see the message)
+  2  usage error
+  3  not signed in, or the session expired: run tether login
+  4  the broker cannot be reached
+
+Files: $TETHER_CONFIG_DIR, else $XDG_CONFIG_HOME/tether, else ~/.config/tether
+(config.json, tokens/ — private to you). kubeconfig: --kubeconfig, else $KUBECONFIG, else ~/.kube/config.`;
+
+const brokerOption = () =>
+  new Option('--broker <url>', 'broker URL (default: the one you last signed in to)');
+const outputOption = () => new Option('-o, --output <format>', 'output format').choices(['table', 'json']);
+
+/**
+ * The `tether` command tree. Each action loads its command module only when it runs, so
+ * `kube credential` (run by kubectl on every call) does not pay for the others.
+ */
+export function buildProgram(ctx: CommandContext): Command {
+  const program = new Command('tether')
+    .description('Sign in to a Tether broker and use its Kubernetes clusters with plain kubectl.')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', exitCodeHelp)
+    .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) })
+    .exitOverride();
+
+  program
+    .command('login')
+    .description('sign in (browser by default) and remember the broker')
+    .addOption(brokerOption())
+    .option('--broker-ca <file>', "PEM file of the broker's private CA (remembered)")
+    .option('--device', 'sign in with a code on another device (no local browser needed)')
+    .option('--dev-user <name>', 'dev brokers only: sign in as a dev IdP demo user without a browser')
+    .action(async (options) => (await import('./commands/login.command.js')).loginCommand(ctx, options));
+
+  program
+    .command('logout')
+    .description('revoke the session at the broker and delete its tokens here')
+    .addOption(brokerOption())
+    .action(async (options) => (await import('./commands/logout.command.js')).logoutCommand(ctx, options));
+
+  program
+    .command('whoami')
+    .description('show your user, groups and when the sign-in expires')
+    .addOption(brokerOption())
+    .addOption(outputOption())
+    .action(async (options) => (await import('./commands/whoami.command.js')).whoamiCommand(ctx, options));
+
+  const kube = program
+    .command('kube')
+    .description('Kubernetes clusters behind the broker')
+    .addHelpText('after', exitCodeHelp);
+
+  kube
+    .command('ls')
+    .description('list clusters: agent online/offline and what you may do there')
+    .addOption(brokerOption())
+    .addOption(outputOption())
+    .action(async (options) => (await import('./commands/kube-ls.command.js')).kubeLsCommand(ctx, options));
+
+  kube
+    .command('login')
+    .description('write a kubectl context per cluster (named after the cluster) into your kubeconfig')
+    .argument('[cluster]', 'the cluster (see tether kube ls)')
+    .option('--all', 'every cluster you can see')
+    .option('--kubeconfig <path>', 'kubeconfig file to write (default: as kubectl chooses)')
+    .addOption(brokerOption())
+    .action(async (cluster: string | undefined, options) =>
+      (await import('./commands/kube-login.command.js')).kubeLoginCommand(ctx, cluster, options),
+    );
+
+  kube
+    .command('credential')
+    .description('kubectl exec credential plugin: prints an ExecCredential for the cluster')
+    .argument('<cluster>', 'the cluster kubectl is calling')
+    .addOption(brokerOption())
+    .action(async (cluster: string, options) =>
+      (await import('./commands/kube-credential.command.js')).kubeCredentialCommand(ctx, cluster, options),
+    );
+
+  return program;
+}
+
+/** Runs the CLI and resolves to its exit code; never throws. */
+export async function runCli(ctx: CommandContext, argv: string[]): Promise<number> {
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCodes.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help exits 0; a bad option, a missing argument or a bare `tether kube` is a usage error.
+      return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+    }
+    return reportError(error, (s) => ctx.io.err(s), ctx.env.debug);
+  }
+}
