@@ -39,6 +39,9 @@ export class OidcRelyingParty {
     const auth = settings.clientSecret ? client.ClientSecretPost(settings.clientSecret) : client.None();
     const options = issuer.protocol === 'http:' ? { execute: [client.allowInsecureRequests] } : undefined;
     const config = await client.discovery(issuer, settings.clientId, undefined, auth, options);
+    // openid-client trusts TLS for ID tokens from the token endpoint and skips their signature;
+    // Tether verifies it against the IdP's JWKS as well (a proxy or a DNS mistake is not an IdP).
+    client.enableNonRepudiationChecks(config);
     return new OidcRelyingParty(config, settings);
   }
 
