@@ -35,8 +35,25 @@ let status;
 try {
   const state = JSON.parse(readFileSync(join(root, '.kafka', 'state.json'), 'utf8'));
   const env = { ...process.env, TETHER_TEST_KAFKA_BROKERS: state.bootstrap };
-  status = run('tests', 'npx', ['vitest', 'run', ...extraArgs], env);
+  const report = join(root, '.kafka', 'vitest-report.json');
+  status = run(
+    'tests',
+    'npx',
+    ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extraArgs],
+    env,
+  );
+  printSummary(report);
 } finally {
   run('stop Kafka', 'node', [kafkaScript, 'stop']);
 }
 process.exit(status);
+
+// One plain closing line that any CI reads the same way.
+function printSummary(reportFile) {
+  try {
+    const { numPassedTests, numFailedTests, numPendingTests } = JSON.parse(readFileSync(reportFile, 'utf8'));
+    console.log(`\n${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests} skipped`);
+  } catch {
+    console.log('\ntest report missing: the test runner did not finish');
+  }
+}
