@@ -1,23 +1,26 @@
-// `npm start` will run the embedded stack (broker, dev IdP, two simulated clusters with agents,
-// local audit). Until those pieces land it says plainly what exists and what does not.
-const ready = [
-  'the kubectl path: broker, tunnel and agent against the API server simulator (test/e2e/kubectl-path)',
-  'sign-in at the broker against the embedded dev IdP (test/e2e/sign-in)',
-  'API server simulator on its own: `npx tsx --conditions=source libs/testing/src/apiserver/main.ts --help`',
-  'pinned kubectl and helm in .tools/bin',
-  'a real Kafka broker for tests: `npm run kafka:start` / `npm run kafka:stop`',
-];
-const missing = [
-  'the tether CLI',
-  'the central policy engine and JIT access',
-  'the audit pipeline',
-  'enrollment and charts',
-  'this command',
-];
+// `npm start`: builds what changed, then runs the embedded stack (libs/testing/src/stack/embedded-main.ts).
+import { spawn, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-console.log('Tether embedded stack: not runnable yet.\n');
-console.log('Available now:');
-for (const line of ready) console.log(`  - ${line}`);
-console.log('\nNot built yet (see the open issues):');
-for (const line of missing) console.log(`  - ${line}`);
-process.exitCode = 1;
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+
+process.stderr.write('building...\n');
+const build = spawnSync('npx', ['tsc', '-b', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) {
+  process.stderr.write('tether: the build failed; see the errors above\n');
+  process.exit(build.status ?? 1);
+}
+const stack = spawn(
+  process.execPath,
+  [join(root, 'libs', 'testing', 'dist', 'stack', 'embedded-main.js'), ...args],
+  {
+    cwd: process.cwd(),
+    stdio: 'inherit',
+  },
+);
+// Ctrl-C reaches both processes through the terminal; a plain SIGTERM to npm is passed on.
+process.on('SIGTERM', () => stack.kill('SIGTERM'));
+process.on('SIGINT', () => {});
+stack.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
+const maxKeptOutput = 1024 * 1024;
+
 export interface NodeRunResult {
   code: number;
   stdout: string;
@@ -59,7 +61,8 @@ export function startNode(
       reject(new Error(`${script} did not print ${options.readyPattern} in time; output:\n${output}`));
     }, options.timeoutMs ?? 30_000);
     const onData = (chunk: Buffer) => {
-      output += chunk.toString();
+      // Long-running processes log for hours: keep only the recent tail.
+      output = (output + chunk.toString()).slice(-maxKeptOutput);
       if (options.readyPattern.test(output)) {
         clearTimeout(timer);
         resolve({ child, output: () => output, stop });

@@ -1,8 +1,7 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CertificateAuthority } from '@tether/pki';
 import { ApiServerSimulator } from '../apiserver/api-server-simulator.js';
 import { demoClusterManifests, demoClusterTokens } from '../apiserver/fixtures/demo-cluster.js';
 import { DevIdentityProvider } from '../idp/dev-identity-provider.js';
@@ -10,6 +9,7 @@ import { findRepoRoot } from '../kubectl/kubectl-binary.js';
 import { freePort } from './free-port.js';
 import { type StartedNode, startNode } from './node-process.js';
 import { SessionTokenMinter } from './session-token-minter.js';
+import { loadOrCreateMaterials } from './stack-materials.js';
 
 const repoRoot = findRepoRoot(__dirname);
 const brokerMain = join(repoRoot, 'apps', 'broker', 'dist', 'main.js');
@@ -57,6 +57,13 @@ roleRef: { kind: ClusterRole, name: view, apiGroup: rbac.authorization.k8s.io }
 export interface TetherStackOptions {
   /** Also start the dev IdP and let the broker sign people in through it (dev mode). */
   signIn?: boolean;
+  /** Keep keys and certificates here and reuse them; default a temporary folder removed on stop. */
+  stateDir?: string;
+  /** 0 or unset: any free port. */
+  brokerPort?: number;
+  idpPort?: number;
+  /** Interval of followed pod log lines; default 200 ms (tests), use 1000 for people. */
+  logIntervalMs?: number;
 }
 
 export const brokerIdpClient = { clientId: 'tether-broker', clientSecret: 'dev-broker-secret' };
@@ -66,6 +73,7 @@ export interface TetherStack {
   idp?: DevIdentityProvider;
   brokerUrl: string;
   brokerCaPem: string;
+  brokerCaFile: string;
   clusters: Record<'dev-east' | 'dev-west', ApiServerSimulator>;
   agents: Record<'dev-east' | 'dev-west', StartedNode>;
   broker: StartedNode;
@@ -79,41 +87,33 @@ export interface TetherStack {
 }
 
 export async function startTetherStack(options: TetherStackOptions = {}): Promise<TetherStack> {
-  const dir = mkdtempSync(join(tmpdir(), 'tether-stack-'));
-  const ca = await CertificateAuthority.create('tether e2e broker CA');
-  const leaf = await ca.issueServerCertificate({
-    commonName: 'localhost',
-    dnsNames: ['localhost'],
-    ipAddresses: ['127.0.0.1'],
-  });
-  writeFileSync(join(dir, 'broker.crt'), leaf.certPem);
-  writeFileSync(join(dir, 'broker.key'), leaf.keyPem);
-  writeFileSync(join(dir, 'broker-ca.crt'), ca.certPem);
-  const sessionKeys = generateKeyPairSync('ed25519');
-  writeFileSync(join(dir, 'session.key'), sessionKeys.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  const dir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'tether-stack-'));
+  const materials = await loadOrCreateMaterials(dir);
+  const logIntervalMs = options.logIntervalMs ?? 200;
 
   const clusters = {
     'dev-east': await ApiServerSimulator.start({
       clusterName: 'dev-east',
       tokens: demoClusterTokens,
       manifests: [demoClusterManifests, developersView],
-      logIntervalMs: 200,
+      logIntervalMs,
     }),
     'dev-west': await ApiServerSimulator.start({
       clusterName: 'dev-west',
       tokens: demoClusterTokens,
       manifests: [demoClusterManifests, developersView],
-      logIntervalMs: 200,
+      logIntervalMs,
     }),
   };
   const agentCredentials = {
     'dev-east': 'east-agent-credential-0123456789',
     'dev-west': 'west-agent-credential-0123456789',
   };
-  const port = await freePort();
+  const port = options.brokerPort || (await freePort());
   const brokerUrl = `https://127.0.0.1:${port}`;
   const idp = options.signIn
     ? await DevIdentityProvider.start({
+        ...(options.idpPort ? { port: options.idpPort } : {}),
         clients: [
           {
             client_id: brokerIdpClient.clientId,
@@ -140,10 +140,10 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
   const broker = await startNode(brokerMain, {
     env: {
       TETHER_BROKER_PORT: String(port),
-      TETHER_BROKER_TLS_CERT_FILE: join(dir, 'broker.crt'),
-      TETHER_BROKER_TLS_KEY_FILE: join(dir, 'broker.key'),
+      TETHER_BROKER_TLS_CERT_FILE: materials.certFile,
+      TETHER_BROKER_TLS_KEY_FILE: materials.keyFile,
       TETHER_BROKER_PUBLIC_URL: brokerUrl,
-      TETHER_BROKER_SESSION_KEY_FILE: join(dir, 'session.key'),
+      TETHER_BROKER_SESSION_KEY_FILE: materials.sessionKeyFile,
       TETHER_BROKER_CLUSTERS: JSON.stringify(
         Object.entries(agentCredentials).map(([name, credential]) => ({
           name,
@@ -162,7 +162,7 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
     return {
       TETHER_AGENT_CLUSTER_NAME: name,
       TETHER_AGENT_BROKER_URL: brokerUrl,
-      TETHER_AGENT_BROKER_CA_FILE: join(dir, 'broker-ca.crt'),
+      TETHER_AGENT_BROKER_CA_FILE: materials.caFile,
       TETHER_AGENT_TOKEN: agentCredentials[name],
       TETHER_AGENT_KUBECONFIG: kubeconfigPath,
     };
@@ -172,24 +172,25 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
     agents[name] = await startNode(agentMain, { env: agentEnv(name), readyPattern: /tunnel connected/ });
   }
 
-  const sessions = new SessionTokenMinter(brokerUrl, sessionKeys.privateKey);
+  const sessions = new SessionTokenMinter(brokerUrl, materials.sessionKey);
 
   return {
     brokerUrl,
-    brokerCaPem: ca.certPem,
+    brokerCaPem: materials.caPem,
+    brokerCaFile: materials.caFile,
     clusters,
     agents,
     broker,
     tokenFor: (username, groups) => sessions.mint(username, groups),
     agentEnv,
-    kubeconfig: (token) => brokerKubeconfig(brokerUrl, ca.certPem, token),
+    kubeconfig: (token) => brokerKubeconfig(brokerUrl, materials.caPem, token),
     ...(idp ? { idp } : {}),
     stop: async () => {
       await Promise.all(Object.values(agents).map((agent) => agent.stop()));
       await broker.stop();
       await idp?.close();
       await Promise.all(Object.values(clusters).map((cluster) => cluster.close()));
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.stateDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
