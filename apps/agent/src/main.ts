@@ -10,7 +10,11 @@ async function main(): Promise<void> {
   );
   const logger = createLogger({ service: 'agent', level: config.LOG_LEVEL });
   const agent = await startAgent(config, logger);
-  const stop = () => void agent.stop().finally(() => process.exit(0));
+  const stop = () => {
+    // In-flight streams get their drain; a shutdown that still hangs must not keep the pod alive.
+    setTimeout(() => process.exit(1), 15_000).unref();
+    void agent.stop().finally(() => process.exit(0));
+  };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }
