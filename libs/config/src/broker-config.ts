@@ -61,6 +61,8 @@ export const brokerConfigSchema = z
     OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
     /** Prepended to every IdP group, e.g. `oidc:`; policies then name `oidc:developers`. */
     OIDC_GROUPS_PREFIX: z.string().default(''),
+    /** JSON object renaming IdP groups before the prefix, e.g. {"8c1f…-object-id":"platform-admins"}. */
+    OIDC_GROUPS_MAP: jsonOf(z.record(z.string().min(1), z.string().min(1))).default({}),
     /** Comma-separated; when set, only people with an email in these domains may sign in. */
     OIDC_ALLOWED_EMAIL_DOMAINS: z
       .string()

@@ -28,6 +28,14 @@ describe('mapIdentity', () => {
     });
   });
 
+  it('renames IdP groups through the mapping before adding the prefix', () => {
+    const mapped = mapIdentity(
+      { sub: 'u', email: 'a@x', groups: ['8c1f-object-id', 'developers'] },
+      { ...settings, groupsPrefix: 'oidc:', groupsMap: { '8c1f-object-id': 'platform-admins' } },
+    );
+    expect(mapped.groups).toEqual(['oidc:platform-admins', 'oidc:developers']);
+  });
+
   it('accepts a single group given as a string and no groups at all', () => {
     expect(mapIdentity({ sub: 'u', email: 'a@x', groups: 'admins' }, settings).groups).toEqual(['admins']);
     expect(mapIdentity({ sub: 'u', email: 'a@x' }, settings).groups).toEqual([]);

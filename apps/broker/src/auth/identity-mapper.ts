@@ -4,6 +4,8 @@ export interface IdentitySettings {
   usernameClaim: string;
   groupsClaim: string;
   groupsPrefix: string;
+  /** IdP group name → Tether group name, applied before the prefix; unmapped groups keep their name. */
+  groupsMap?: Record<string, string>;
   /** Lower-case domains; empty = any. */
   allowedEmailDomains: string[];
 }
@@ -51,6 +53,6 @@ export function mapIdentity(claims: Record<string, unknown>, settings: IdentityS
     subject,
     username,
     ...(email !== undefined ? { email } : {}),
-    groups: groups.map((group) => `${settings.groupsPrefix}${group}`),
+    groups: groups.map((group) => `${settings.groupsPrefix}${settings.groupsMap?.[group] ?? group}`),
   };
 }

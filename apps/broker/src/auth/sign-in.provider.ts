@@ -58,6 +58,7 @@ export const signInProvider: Provider = {
         usernameClaim: config.OIDC_USERNAME_CLAIM,
         groupsClaim: config.OIDC_GROUPS_CLAIM,
         groupsPrefix: config.OIDC_GROUPS_PREFIX,
+        groupsMap: config.OIDC_GROUPS_MAP,
         allowedEmailDomains: config.OIDC_ALLOWED_EMAIL_DOMAINS,
       };
       return new SignInService(idp, sessions, tokens, identity, config.ACCESS_TOKEN_TTL_SECONDS);
