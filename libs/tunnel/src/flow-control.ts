@@ -36,6 +36,12 @@ export class SendWindow {
   }
 }
 
+/**
+ * A ping on an idle localhost connection measures a fraction of a millisecond, while the credit loop
+ * also waits for both event loops; below this floor a measured round trip would keep windows too small.
+ */
+const TUNING_RTT_FLOOR_MS = 2;
+
 /** What all receive windows of one session may grow by together, and the round-trip time to judge by. */
 export class WindowBudget {
   /** Latest measured round trip to the peer; no growth until it is known. */
@@ -123,7 +129,7 @@ export class ReceiveWindow {
     const now = this.now();
     const rtt = this.budget?.rttMs;
     // Half a window drained within four round trips: the window, not the reader, limits this stream.
-    if (this.budget && rtt !== undefined && now - this.epochStart < 4 * rtt) {
+    if (this.budget && rtt !== undefined && now - this.epochStart < 4 * Math.max(rtt, TUNING_RTT_FLOOR_MS)) {
       const extra = Math.min(this.windowSize, this.budget.maxWindow - this.windowSize);
       if (extra > 0 && this.budget.reserve(extra)) {
         this.windowSize += extra;

@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { CertificateAuthority } from '@tether/pki';
+import pino from 'pino';
 import { TunnelAuthError, TunnelRejectedError, TunnelUnavailableError } from './errors.js';
 import { SUBPROTOCOL } from './frame.js';
 import { TunnelClient } from './client.js';
@@ -175,6 +176,16 @@ describe('TunnelServer sessions', () => {
     expect((await readAll(stream)).toString()).toBe('ok');
     await drained;
     expect(broker.server.sessionsFor('dev-east')).toHaveLength(0);
+  });
+
+  it("takes the apps' pino logger as it is", async () => {
+    const logged = await startBroker({ logger: pino({ level: 'silent' }) });
+    try {
+      const east = await connectAgent(logged, 'dev-east', { logger: pino({ level: 'silent' }) });
+      await east.client.close(0);
+    } finally {
+      await logged.close();
+    }
   });
 
   it('logs who connected and who left', async () => {

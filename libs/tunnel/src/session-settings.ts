@@ -3,7 +3,7 @@
 export interface SessionSettings {
   /** Receive window granted per stream; bounds buffered bytes per stream. Default 256 KiB. */
   initialWindow?: number;
-  /** A stream whose reader keeps up may have its window doubled up to this. Default 16 MiB. */
+  /** A stream whose reader keeps up may have its window doubled up to this. Default 4 MiB. */
   maxWindow?: number;
   /** How much all stream windows of the session may grow past initialWindow together. Default 64 MiB. */
   windowGrowthBudget?: number;
@@ -25,7 +25,7 @@ export interface SessionSettings {
 
 export const defaultSessionSettings: Readonly<Required<SessionSettings>> = {
   initialWindow: 256 * 1024,
-  maxWindow: 16 * 1024 * 1024,
+  maxWindow: 4 * 1024 * 1024,
   windowGrowthBudget: 64 * 1024 * 1024,
   maxFramePayload: 32 * 1024,
   maxConcurrentStreams: 4096,

@@ -161,6 +161,20 @@ describe('kubectl through Tether', () => {
     follower.kill();
   });
 
+  it('cancels the request at the API server when kubectl goes away', async () => {
+    const pods = await alice.run(['--context', 'dev-west', 'get', 'pods', '-n', 'web', '-o', 'name']);
+    const pod = pods.stdout.split('\n')[0] as string;
+    const follower = alice.spawn(['--context', 'dev-west', 'logs', '-f', '-n', 'web', pod]);
+    await waitForOutput(follower, /: line \d+\n/);
+    const upstream = stack.clusters['dev-west'].requests.filter((r) => r.path.includes('/log?')).at(-1);
+    expect(upstream?.statusCode).toBe(0); // still streaming
+    follower.kill('SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (upstream?.statusCode === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(upstream?.statusCode).not.toBe(0);
+  });
+
   it('runs exec with stdin and returns the remote exit code', async () => {
     const echoed = await alice.run(
       ['--context', 'dev-east', 'exec', '-i', '-n', 'web', 'deploy/frontend', '--', 'cat'],
