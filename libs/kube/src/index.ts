@@ -1,4 +1,4 @@
-export type { KubeObject, ObjectMeta } from './kube-object.js';
+export type { KubeObject, ObjectMeta, OwnerReference } from './kube-object.js';
 export { requestAttributesFromUrl } from './request-attributes.js';
 export type { AuthorizationAttributes, RequestAttributes } from './request-attributes.js';
 export { RequestUrlError } from './request-url-error.js';

@@ -10,7 +10,6 @@ import {
   ProxyTargetError,
   parseProxyTarget,
   RequestUrlError,
-  ResponseHeadReader,
   type Status,
   sanitizeClientHeaders,
   statusFailure,
@@ -20,6 +19,7 @@ import type { Logger } from 'pino';
 import type { SessionIdentity } from '../auth/session-tokens';
 import { SessionTokenError } from '../auth/session-token.errors';
 import type { AccessDecision, Requester } from '../policy/access-rules';
+import { awaitResponseHead } from './await-response-head';
 import { kubeRequestAttributes } from './kube-request-attributes';
 import { writeStatus, writeStatusToSocket } from './kube-status-writer';
 import type { RequestAttributes } from '@tether/kube';
@@ -59,25 +59,16 @@ export class KubeProxy {
       if (!res.writableFinished) cancel();
     });
     req.pipe(stream);
-    const reader = new ResponseHeadReader();
-    const onData = (chunk: Buffer) => {
-      let parsed;
-      try {
-        parsed = reader.push(chunk);
-      } catch {
-        stream.destroy();
-        return writeStatus(res, agentBroken(prepared.cluster));
-      }
-      if (!parsed) return;
-      stream.off('data', onData);
-      stream.pause();
-      res.writeHead(parsed.head.status, parsed.head.statusMessage, parsed.head.headers.flat());
-      res.flushHeaders();
-      if (parsed.rest.length > 0) res.write(parsed.rest);
-      stream.pipe(res);
-      stream.resume();
-    };
-    stream.on('data', onData);
+    awaitResponseHead(
+      stream,
+      (head, firstBodyBytes) => {
+        res.writeHead(head.status, head.statusMessage, head.headers.flat());
+        res.flushHeaders();
+        if (firstBodyBytes.length > 0) res.write(firstBodyBytes);
+        stream.pipe(res);
+      },
+      () => writeStatus(res, agentBroken(prepared.cluster)),
+    );
     stream.on('error', (error) => {
       this.deps.logger.warn(
         { requestId: prepared.head.requestId, err: error.message },
@@ -97,28 +88,18 @@ export class KubeProxy {
     const stream = this.deps.transport.openStream(prepared.cluster, prepared.head);
     if (!stream) return writeStatusToSocket(socket, agentOffline(prepared.cluster));
     if (upgradeHead.length > 0) stream.write(upgradeHead);
-    const reader = new ResponseHeadReader();
-    const onData = (chunk: Buffer) => {
-      let parsed;
-      try {
-        parsed = reader.push(chunk);
-      } catch {
-        stream.destroy();
-        return writeStatusToSocket(socket, agentBroken(prepared.cluster));
-      }
-      if (!parsed) return;
-      stream.off('data', onData);
-      stream.pause();
-      const { status, statusMessage, headers } = parsed.head;
-      const lines = headers.map(([name, value]) => `${name}: ${value}\r\n`).join('');
-      socket.write(`HTTP/1.1 ${status} ${statusMessage ?? ''}\r\n${lines}\r\n`);
-      if (parsed.rest.length > 0) socket.write(parsed.rest);
-      stream.pipe(socket);
-      // Only a switched connection carries client bytes on; a refused upgrade ends with its response.
-      if (status === 101) socket.pipe(stream);
-      stream.resume();
-    };
-    stream.on('data', onData);
+    awaitResponseHead(
+      stream,
+      ({ status, statusMessage, headers }, firstBodyBytes) => {
+        const lines = headers.map(([name, value]) => `${name}: ${value}\r\n`).join('');
+        socket.write(`HTTP/1.1 ${status} ${statusMessage ?? ''}\r\n${lines}\r\n`);
+        if (firstBodyBytes.length > 0) socket.write(firstBodyBytes);
+        stream.pipe(socket);
+        // Only a switched connection carries client bytes on; a refused upgrade ends with its response.
+        if (status === 101) socket.pipe(stream);
+      },
+      () => writeStatusToSocket(socket, agentBroken(prepared.cluster)),
+    );
     const closeBoth = () => {
       stream.destroy();
       socket.destroy();
@@ -126,7 +107,7 @@ export class KubeProxy {
     socket.on('error', closeBoth);
     socket.on('close', () => stream.destroy());
     stream.on('error', () => {
-      if (socket.writable && reader) socket.destroy();
+      if (socket.writable) socket.destroy();
     });
     stream.on('end', () => socket.end());
   }
