@@ -31,12 +31,15 @@ class CraftingIdp {
           authorization_endpoint: `${this.issuer}/auth`,
           token_endpoint: `${this.issuer}/token`,
           jwks_uri: `${this.issuer}/jwks`,
+          userinfo_endpoint: `${this.issuer}/userinfo`,
           response_types_supported: ['code'],
           subject_types_supported: ['public'],
           id_token_signing_alg_values_supported: ['RS256'],
         });
       }
       if (req.url === '/jwks') return json({ keys: [jwk] });
+      if (req.url === '/userinfo')
+        return json({ sub: 'u-1', groups: ['developers'], email: 'someone-else@example.com' });
       if (req.url === '/token')
         return json({ access_token: 'at', token_type: 'Bearer', expires_in: 60, id_token: this.idToken });
       res.writeHead(404).end();
@@ -67,6 +70,7 @@ describe('OIDC relying party: ID token validation', () => {
       scopes: 'openid email',
       redirectUri: 'https://broker.example/auth/callback',
       allowHttpIssuer: true,
+      groupsClaim: 'groups',
     });
   });
   afterAll(() => idp.close());
@@ -117,6 +121,18 @@ describe('OIDC relying party: ID token validation', () => {
 
   it('accepts a well-formed ID token', async () => {
     expect(await finish(await idToken())).toBe('accepted:bob@example.com');
+  });
+
+  it('takes groups missing from the ID token from userinfo, never letting userinfo override the ID token', async () => {
+    idp.idToken = await idToken();
+    const callback = new URL('https://broker.example/auth/callback?code=c-1&state=s-1');
+    const result = await rp.finishLogin(callback, {
+      state: 's-1',
+      nonce: 'n-1',
+      codeVerifier: 'v'.repeat(43),
+    });
+    expect(result.claims.groups).toEqual(['developers']);
+    expect(result.claims.email).toBe('bob@example.com');
   });
 
   it('refuses an ID token whose claims were changed after signing', async () => {

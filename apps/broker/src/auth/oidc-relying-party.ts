@@ -7,6 +7,9 @@ export interface RelyingPartySettings {
   clientSecret?: string;
   scopes: string;
   redirectUri: string;
+  /** When the ID token lacks this claim (or the user name claim), userinfo is asked for it. */
+  groupsClaim?: string;
+  usernameClaim?: string;
   /** Plain-HTTP issuers are accepted only in dev mode (the embedded dev IdP). */
   allowHttpIssuer: boolean;
 }
@@ -108,16 +111,36 @@ export class OidcRelyingParty {
     } catch (error) {
       throw idpError(error);
     }
-    const claims = response.claims();
-    if (!claims) throw new AuthError('idp_error', 'the identity provider returned no ID token');
+    const idTokenClaims = response.claims();
+    if (!idTokenClaims) throw new AuthError('idp_error', 'the identity provider returned no ID token');
+    const claims = await this.withUserinfo(idTokenClaims as Record<string, unknown>, response.access_token);
     const refreshExpiresIn = (response as { refresh_expires_in?: unknown }).refresh_expires_in;
     return {
-      claims: claims as Record<string, unknown>,
+      claims,
       ...(response.refresh_token ? { refreshToken: response.refresh_token } : {}),
       ...(typeof refreshExpiresIn === 'number' && refreshExpiresIn > 0
         ? { sessionExpiresAtMs: Date.now() + refreshExpiresIn * 1000 }
         : {}),
     };
+  }
+
+  /** Many IdPs put groups only in userinfo; its claims never override the ID token's. */
+  private async withUserinfo(
+    claims: Record<string, unknown>,
+    accessToken: string,
+  ): Promise<Record<string, unknown>> {
+    const wanted = [this.settings.groupsClaim, this.settings.usernameClaim].filter(
+      (name): name is string => !!name,
+    );
+    const missing = wanted.some((name) => claims[name] === undefined);
+    if (!missing || !this.config.serverMetadata().userinfo_endpoint || typeof claims.sub !== 'string')
+      return claims;
+    try {
+      const userinfo = await client.fetchUserInfo(this.config, accessToken, claims.sub);
+      return { ...(userinfo as Record<string, unknown>), ...claims };
+    } catch (error) {
+      throw idpError(error);
+    }
   }
 }
 

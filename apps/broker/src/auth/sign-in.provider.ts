@@ -53,6 +53,8 @@ export const signInProvider: Provider = {
         scopes: config.OIDC_SCOPES,
         redirectUri: `${brokerIssuer(config)}/auth/callback`,
         allowHttpIssuer: config.DEV_MODE,
+        groupsClaim: config.OIDC_GROUPS_CLAIM,
+        usernameClaim: config.OIDC_USERNAME_CLAIM,
       });
       const identity = {
         usernameClaim: config.OIDC_USERNAME_CLAIM,
