@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { CertificateAuthority } from '@tether/pki';
 import pino from 'pino';
@@ -26,6 +26,8 @@ async function upgradeResponse(
       ...headers,
     },
   });
+  // The broker closes a refused connection; a reset after its answer is expected, not a failure.
+  req.on('error', () => {});
   req.end();
   const [response] = await Promise.race([
     once(req, 'response'),
@@ -47,6 +49,24 @@ describe('TunnelServer authentication', () => {
 
   afterEach(async () => {
     await broker.close();
+  });
+
+  it('survives an agent that resets the connection right after being refused', async () => {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const socket = connect(broker.port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.on('error', () => {});
+      socket.write(
+        `GET ${broker.server.path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+          'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: MDEyMzQ1Njc4OWFiY2RlZg==\r\n\r\n',
+      );
+      await once(socket, 'data');
+      socket.resetAndDestroy();
+    }
+    authenticate.mockResolvedValue({ clusterName: 'dev-east' });
+    const east = await connectAgent(broker, 'dev-east');
+    expect(broker.server.sessionsFor('dev-east')).toHaveLength(1);
+    await east.client.close(0);
   });
 
   it('refuses an agent the authenticate hook rejects, with its status and reason, before any session', async () => {

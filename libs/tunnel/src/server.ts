@@ -237,6 +237,8 @@ function pathOf(request: IncomingMessage): string | undefined {
 /** Answers the upgrade request with a plain HTTP error the agent can log. */
 function refuse(socket: Duplex, status: number, reason: string): void {
   if (socket.destroyed) return;
+  // The agent may reset the connection once it has read the answer; that must not crash the broker.
+  socket.on('error', () => socket.destroy());
   const body = `${reason}\n`;
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
