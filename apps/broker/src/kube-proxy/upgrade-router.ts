@@ -32,6 +32,8 @@ export class UpgradeRouter implements OnApplicationBootstrap, OnApplicationShutd
 
   private route(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.gateway.server.handleUpgrade(req, socket, head)) return;
+    // Node removes its own error listener from upgraded sockets: a client reset must not crash the broker.
+    socket.on('error', () => socket.destroy());
     if (req.url?.startsWith(proxyPrefix)) {
       this.proxy.handleUpgrade(req, socket, head).catch((error: unknown) => {
         this.logger.error({ err: (error as Error).message }, 'upgrade failed');
