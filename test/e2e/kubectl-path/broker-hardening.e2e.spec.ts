@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { connect as netConnect } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import { startNode, startTetherStack, type TetherStack, findRepoRoot } from '@tether/testing';
 
@@ -101,6 +102,25 @@ describe('broker hardening', () => {
     expect(stack.clusters['dev-east'].requests.filter((r) => r.path.includes('/secrets')).length).toBe(
       before,
     );
+  });
+
+  it('survives clients that reset upgrade connections right after being refused', async () => {
+    const { port } = new URL(stack.brokerUrl);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const tcp = netConnect(Number(port), '127.0.0.1');
+      await once(tcp, 'connect');
+      const socket = connect({ socket: tcp, ca: stack.brokerCaPem, servername: 'localhost' });
+      await once(socket, 'secureConnect');
+      socket.on('error', () => {});
+      socket.write(
+        'GET /k8s/dev-east/api/v1/namespaces/web/pods/x/exec?command=sh HTTP/1.1\r\nHost: localhost\r\n' +
+          'Authorization: Bearer not-a-token\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+      );
+      await once(socket, 'data');
+      tcp.resetAndDestroy();
+    }
+    const { received } = await exchange(request('/k8s/dev-east/api/v1/namespaces/web/configmaps'));
+    expect(received).toMatch(/^HTTP\/1\.1 200/);
   });
 
   it('an agent that claims another cluster cannot serve it: the broker binds the credential, the agent refuses foreign decisions', async () => {
