@@ -61,6 +61,15 @@ describe('mapIdentity', () => {
     expect(refusal({ sub: 'u', email: 'bob@EXAMPLE.com.evil.com' }, domains)).toContain('example.com');
   });
 
+  it('never uses an unverified email: not as the user name, not for policies matching on email', () => {
+    expect(refusal({ sub: 'u', email: 'ceo@example.com', email_verified: false })).toContain('not verified');
+    const byName = mapIdentity(
+      { sub: 'u', preferred_username: 'bob', email: 'ceo@example.com', email_verified: false },
+      { ...settings, usernameClaim: 'preferred_username' },
+    );
+    expect(byName).toEqual({ subject: 'u', username: 'bob', groups: [] });
+  });
+
   it('drops group names that could not be sent as header values', () => {
     expect(
       mapIdentity({ sub: 'u', email: 'a@x', groups: ['ok', 'bad\nInjected: 1'] }, settings).groups,

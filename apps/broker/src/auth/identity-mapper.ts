@@ -31,10 +31,15 @@ export function mapIdentity(claims: Record<string, unknown>, settings: IdentityS
   }
   if (/[\r\n\0]/.test(username))
     throw new AuthError('access_denied', 'your user name contains control characters');
-  const email = typeof claims.email === 'string' ? claims.email : undefined;
+  // An email the IdP has not verified is not an identity: it neither names nor qualifies the person.
+  const unverified = claims.email_verified === false;
+  if (unverified && settings.usernameClaim === 'email') {
+    throw new AuthError('access_denied', 'your email address is not verified at the identity provider');
+  }
+  const email = typeof claims.email === 'string' && !unverified ? claims.email : undefined;
   if (settings.allowedEmailDomains.length > 0) {
     const domain = email?.split('@')[1]?.toLowerCase();
-    if (claims.email_verified === false || !domain || !settings.allowedEmailDomains.includes(domain)) {
+    if (!domain || !settings.allowedEmailDomains.includes(domain)) {
       throw new AuthError(
         'access_denied',
         `sign-in is limited to verified emails in ${settings.allowedEmailDomains.join(', ')}`,
