@@ -25,17 +25,6 @@ export const registeredClusterSchema = z.object({
 });
 export type RegisteredCluster = z.infer<typeof registeredClusterSchema>;
 
-export const accessRuleSchema = z.object({
-  name: z.string().min(1),
-  groups: z.array(z.string().min(1)).min(1),
-  clusters: z.array(z.string().min(1)).min(1),
-  verbs: z.array(z.string().min(1)).min(1),
-  namespaces: z.array(z.string().min(1)).optional(),
-  /** Groups to impersonate on the cluster; by default the person's own groups. */
-  impersonateGroups: z.array(z.string().min(1)).optional(),
-});
-export type AccessRule = z.infer<typeof accessRuleSchema>;
-
 /** Broker settings from TETHER_BROKER_* variables. Grows with each feature that needs a setting. */
 export const brokerConfigSchema = z
   .object({
@@ -85,7 +74,8 @@ export const brokerConfigSchema = z
       .enum(['true', 'false'])
       .default('false')
       .transform((value) => value === 'true'),
-    ACCESS_RULES: jsonOf(z.array(accessRuleSchema)).default([]),
+    /** The access policy (YAML, see docs/policy.md), reloaded when it changes; unset denies everything. */
+    POLICY_FILE: z.string().min(1).optional(),
   })
   .superRefine((config, ctx) => {
     if (config.OIDC_ISSUER && !config.OIDC_CLIENT_ID) {

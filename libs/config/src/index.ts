@@ -1,6 +1,6 @@
 export { agentConfigSchema } from './agent-config.js';
 export type { AgentConfig } from './agent-config.js';
-export { accessRuleSchema, brokerConfigSchema, registeredClusterSchema } from './broker-config.js';
-export type { AccessRule, BrokerConfig, RegisteredCluster } from './broker-config.js';
+export { brokerConfigSchema, registeredClusterSchema } from './broker-config.js';
+export type { BrokerConfig, RegisteredCluster } from './broker-config.js';
 export { ConfigError } from './config-error.js';
 export { envWithPrefix, loadConfig } from './load-config.js';

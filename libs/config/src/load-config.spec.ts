@@ -17,7 +17,6 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'info',
       DECISION_LIFETIME_SECONDS: 10,
       CLUSTERS: [],
-      ACCESS_RULES: [],
     });
   });
 

@@ -20,6 +20,8 @@ export interface CompiledRule {
   readonly reason?: string;
   /** The whole condition, for explanations. */
   readonly condition: ConditionNode;
+  /** The condition's top-level parts, for access summaries. */
+  readonly parts: readonly ConditionPart[];
   /** Cluster criteria without references: they depend on the cluster alone. */
   readonly clusterParts: readonly ConditionPart[];
   /** The verbs this rule can match, when its condition names them exactly; undefined means any verb. */
@@ -55,6 +57,7 @@ export function compileRule(spec: RuleSpec, order: number): CompiledRule {
     effect,
     reason: spec.reason,
     condition: allOf(parts),
+    parts,
     clusterParts,
     verbs: exactValues(verbPart),
     groups: exactValues(groupPart),

@@ -23,6 +23,13 @@ export interface ConditionNode {
   readonly weight?: number;
   /** Reads as a statement that is true when the condition holds: `verb in [get, list]`. */
   readonly description: string;
+  /** Whether the condition reads only the identity and the cluster (not the request or the clock). */
+  readonly settled: boolean;
+  /**
+   * Whether some request at some time could meet the condition for this identity on this cluster:
+   * judged on the settled parts, the others assumed to hold (for access summaries, not decisions).
+   */
+  mayHold(ctx: EvaluationContext): boolean;
 }
 
 export const ALWAYS: ConditionNode = {
@@ -30,6 +37,8 @@ export const ALWAYS: ConditionNode = {
   failures: () => [],
   distance: () => 0,
   description: 'always',
+  settled: true,
+  mayHold: () => true,
 };
 
 export function totalWeight(failures: readonly Failure[]): number {
@@ -43,6 +52,8 @@ export function allOf(nodes: readonly ConditionNode[]): ConditionNode {
   if (nodes.length === 1) return nodes[0];
   const tests = nodes.map((node) => node.test);
   const description = nodes.map((node) => node.description).join(' and ');
+  const settled = nodes.every((node) => node.settled);
+  const mayHold = (ctx: EvaluationContext) => nodes.every((node) => node.mayHold(ctx));
   const failures = (ctx: EvaluationContext) => nodes.flatMap((node) => node.failures(ctx));
   // Heaviest first, so a rule for other people reaches the limit on its first criterion.
   const heaviestFirst = [...nodes].sort((a, b) => (b.weight ?? 1) - (a.weight ?? 1));
@@ -56,7 +67,7 @@ export function allOf(nodes: readonly ConditionNode[]): ConditionNode {
   };
   if (tests.length === 2) {
     const [first, second] = tests;
-    return { test: (ctx) => first(ctx) && second(ctx), failures, distance, description };
+    return { test: (ctx) => first(ctx) && second(ctx), failures, distance, description, settled, mayHold };
   }
   return {
     test(ctx) {
@@ -66,6 +77,8 @@ export function allOf(nodes: readonly ConditionNode[]): ConditionNode {
     failures,
     distance,
     description,
+    settled,
+    mayHold,
   };
 }
 
@@ -93,6 +106,8 @@ export function anyOf(nodes: readonly ConditionNode[]): ConditionNode {
       return best;
     },
     description: `(${nodes.map((node) => node.description).join(' or ')})`,
+    settled: nodes.every((node) => node.settled),
+    mayHold: (ctx) => nodes.some((node) => node.mayHold(ctx)),
   };
 }
 
@@ -103,6 +118,8 @@ export function negation(node: ConditionNode): ConditionNode {
     failures: (ctx) => (inner(ctx) ? [{ message: `${node.description} (excluded by not)`, weight: 1 }] : []),
     distance: (ctx) => (inner(ctx) ? 1 : 0),
     description: `not (${node.description})`,
+    settled: node.settled,
+    mayHold: (ctx) => !node.settled || !inner(ctx),
   };
 }
 
@@ -123,5 +140,7 @@ export function noneOf(nodes: readonly ConditionNode[]): ConditionNode {
       return matched;
     },
     description: `nor (${nodes.map((node) => node.description).join(', ')})`,
+    settled: nodes.every((node) => node.settled),
+    mayHold: (ctx) => nodes.every((node) => !node.settled || !node.test(ctx)),
   };
 }

@@ -66,6 +66,14 @@ const WEIGHT: Record<Criterion, number> = {
   time: 1,
 };
 
+const SETTLED_CRITERIA = new Set<Criterion>([...IDENTITY_CRITERIA, ...CLUSTER_CRITERIA]);
+
+/** The access-summary half of a leaf: settled criteria are judged, the others may hold. */
+function summaryParts(criterion: Criterion, test: (ctx: EvaluationContext) => boolean) {
+  const settled = SETTLED_CRITERIA.has(criterion);
+  return { settled, mayHold: settled ? test : () => true };
+}
+
 function failure(criterion: Criterion, message: string): Failure[] {
   return [{ message, weight: WEIGHT[criterion] }];
 }
@@ -82,13 +90,14 @@ function valueCriterion(
   matcher: StringMatcher,
   read: (ctx: EvaluationContext) => string | undefined,
 ): CriterionNode {
+  const test = (ctx: EvaluationContext) => {
+    const value = read(ctx);
+    return value !== undefined && matcher.test(value, ctx);
+  };
   return {
     criterion,
     matcher,
-    test(ctx) {
-      const value = read(ctx);
-      return value !== undefined && matcher.test(value, ctx);
-    },
+    test,
     failures(ctx) {
       const value = read(ctx);
       if (value === undefined)
@@ -102,6 +111,7 @@ function valueCriterion(
     },
     description: `${label} ${matcher.description}`,
     weight: WEIGHT[criterion],
+    ...summaryParts(criterion, test),
   };
 }
 
@@ -152,6 +162,7 @@ export function groupsCriterion(spec: MatcherSpec): CriterionNode {
           ),
     description: `group ${matcher.description}`,
     weight: WEIGHT.groups,
+    ...summaryParts('groups', test),
   };
 }
 
@@ -186,6 +197,7 @@ export function claimCriterion(name: string, spec: MatcherSpec): CriterionNode {
         : failure('claims', `claim ${name} ${showClaim(ctx.claim(name))} ${matcher.mismatch(ctx)}`),
     description: `claim ${name} ${matcher.description}`,
     weight: WEIGHT.claims,
+    ...summaryParts('claims', test),
   };
 }
 
@@ -199,5 +211,6 @@ export function timeCriterion(spec: TimeWindowSpec): CriterionNode {
       window.test(ctx) ? [] : failure('time', `time ${window.localTime(ctx)} outside ${spec.text}`),
     description: `time within ${spec.text}`,
     weight: WEIGHT.time,
+    ...summaryParts('time', window.test),
   };
 }

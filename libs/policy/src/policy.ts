@@ -7,6 +7,7 @@ import type { ActiveGrant, PolicyCluster, PolicyDecision, PolicyInput, PolicyUse
 import type { PolicySpec } from './policy-schema.js';
 import { RuleIndex } from './rule-index.js';
 import { ClosestRuleFinder } from './closest-rule.js';
+import { summarizeAccess } from './access-summary.js';
 
 export interface RuleTrace {
   name: string;
@@ -87,6 +88,19 @@ export class Policy {
         return { name: rule.name, effect: rule.effect, matched: failures.length === 0, failures };
       }),
     };
+  }
+
+  /**
+   * One readable line of what `user` may do on `cluster`: the allow rules whose identity and cluster
+   * criteria hold, each with what it still requires of a request (`tether kube ls`).
+   */
+  summarize(
+    user: PolicyUser,
+    cluster: PolicyCluster,
+    grants: readonly ActiveGrant[] = [],
+    now: Date = new Date(),
+  ): string {
+    return summarizeAccess(this.rules, this.context({ user, cluster, request: NO_REQUEST, now, grants }));
   }
 
   /** The groups `grants` add for `user` on `cluster` at `now`. */

@@ -40,7 +40,7 @@ export { freePort } from './stack/free-port.js';
 export { runNode, startNode } from './stack/node-process.js';
 export type { NodeRunResult, StartedNode } from './stack/node-process.js';
 export { SessionTokenMinter } from './stack/session-token-minter.js';
-export { e2eAccessRules, startTetherStack } from './stack/tether-stack.js';
+export { demoPolicyFile, startTetherStack } from './stack/tether-stack.js';
 export type { TetherStack } from './stack/tether-stack.js';
 export { DevIdentityProvider } from './idp/dev-identity-provider.js';
 export type { DevIdentityProviderOptions } from './idp/dev-identity-provider.js';

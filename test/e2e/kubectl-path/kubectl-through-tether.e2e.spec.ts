@@ -86,7 +86,8 @@ describe('kubectl through Tether', () => {
     ]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(
-      'configmaps "frontend-config" is forbidden: User "bob" cannot delete resource "configmaps" in API group "" in the namespace "web": no Tether access rule allows delete on cluster "dev-west"',
+      'configmaps "frontend-config" is forbidden: User "bob" cannot delete resource "configmaps" in API group "" in the namespace "web": ' +
+        "no allow rule matched; closest: 'developers-read-dev-west' (verb delete not in [get, list, watch])",
     );
     const reached = stack.clusters['dev-west'].requests.some((r) => r.method === 'DELETE');
     expect(reached).toBe(false);

@@ -54,8 +54,12 @@ describe('tether CLI with the real broker, dev IdP and kubectl', () => {
     expect(JSON.parse(whoami.stdout)).toMatchObject({ username: 'bob@example.com', groups: ['developers'] });
 
     const clusters = await tether('kube', 'ls');
-    expect(clusters.stdout).toMatch(/dev-east\s+online\s+all verbs in namespaces web/);
-    expect(clusters.stdout).toMatch(/dev-west\s+online\s+get, list, watch/);
+    expect(clusters.stdout).toMatch(
+      /dev-east\s+online\s+rules: discovery \(get, with further conditions\); self-reviews \(create, with further conditions\); developers-web-dev-east \(all verbs in namespace web\)$/m,
+    );
+    expect(clusters.stdout).toMatch(
+      /dev-west\s+online\s+rules: .*developers-read-dev-west \(get, list, watch\)$/m,
+    );
 
     const kubeLogin = await tether('kube', 'login', '--all');
     expect(kubeLogin.code).toBe(0);
@@ -84,6 +88,7 @@ describe('tether CLI with the real broker, dev IdP and kubectl', () => {
     ]);
     expect(denied.code).not.toBe(0);
     expect(denied.stderr).toContain('User "bob@example.com" cannot delete resource "configmaps"');
+    expect(denied.stderr).toContain("no allow rule matched; closest: 'developers-read-dev-west'");
   });
 
   it('after logout kubectl tells the person to sign in again instead of failing obscurely', async () => {

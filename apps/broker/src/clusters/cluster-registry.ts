@@ -13,6 +13,10 @@ export class ClusterRegistry {
     return this.byName.has(name);
   }
 
+  get(name: string): RegisteredCluster | undefined {
+    return this.byName.get(name);
+  }
+
   names(): string[] {
     return [...this.byName.keys()];
   }

@@ -4,7 +4,7 @@ import { AuthErrorFilter } from '../auth/auth-error.filter';
 import { bearerToken } from '../auth/bearer-token';
 import { SessionTokens } from '../auth/session-tokens';
 import { BROKER_CONFIG } from '../broker-config.provider';
-import { describeAccess } from '../policy/access-rules';
+import { BrokerPolicy } from '../policy/broker-policy';
 import { TunnelGateway } from '../tunnel-gateway/tunnel-gateway';
 import { ClusterRegistry } from './cluster-registry';
 
@@ -24,6 +24,7 @@ export class ClustersController {
     private readonly registry: ClusterRegistry,
     private readonly gateway: TunnelGateway,
     private readonly tokens: SessionTokens,
+    private readonly policy: BrokerPolicy,
   ) {}
 
   @Get()
@@ -36,7 +37,10 @@ export class ClustersController {
         name: cluster.name,
         labels: cluster.labels,
         online: this.gateway.server.sessionFor(cluster.name) !== undefined,
-        access: describeAccess(this.config.ACCESS_RULES, who, cluster.name),
+        access: this.policy.summarize(
+          { username: who.username, email: who.email, groups: who.groups },
+          cluster,
+        ),
       }),
     );
     return { clusters };

@@ -6,7 +6,8 @@ import { SessionTokens } from '../auth/session-tokens';
 import { ROOT_LOGGER } from '../broker-core.providers';
 import { BROKER_CONFIG } from '../broker-config.provider';
 import { ClusterRegistry } from '../clusters/cluster-registry';
-import { decideAccess } from '../policy/access-rules';
+import { BrokerPolicy } from '../policy/broker-policy';
+import { decideAccess } from '../policy/policy-access';
 import { TunnelGateway } from '../tunnel-gateway/tunnel-gateway';
 import { KubeProxy } from './kube-proxy';
 
@@ -21,6 +22,8 @@ export const kubeAccessProviders: Provider[] = [
     provide: KubeProxy,
     useFactory: (
       config: BrokerConfig,
+      policy: BrokerPolicy,
+      clusters: ClusterRegistry,
       sessions: SessionTokens,
       signer: DecisionSigner,
       gateway: TunnelGateway,
@@ -28,12 +31,21 @@ export const kubeAccessProviders: Provider[] = [
     ) =>
       new KubeProxy({
         authenticate: (token) => sessions.verify(token),
-        decide: (who, cluster, attributes) => decideAccess(config.ACCESS_RULES, who, cluster, attributes),
+        decide: (who, cluster, attributes) =>
+          decideAccess(policy, who, clusters.get(cluster) ?? { name: cluster, labels: {} }, attributes),
         transport: gateway,
         signer,
         decisionLifetimeSeconds: config.DECISION_LIFETIME_SECONDS,
         logger,
       }),
-    inject: [BROKER_CONFIG, SessionTokens, DecisionSigner, TunnelGateway, ROOT_LOGGER],
+    inject: [
+      BROKER_CONFIG,
+      BrokerPolicy,
+      ClusterRegistry,
+      SessionTokens,
+      DecisionSigner,
+      TunnelGateway,
+      ROOT_LOGGER,
+    ],
   },
 ];

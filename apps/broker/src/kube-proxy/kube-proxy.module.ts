@@ -1,11 +1,13 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { ClustersController } from '../clusters/clusters.controller';
+import { PolicyModule } from '../policy/policy.module';
 import { TunnelGateway } from '../tunnel-gateway/tunnel-gateway';
 import { kubeAccessProviders } from './kube-access.providers';
 import { KubeProxyMiddleware } from './kube-proxy.middleware';
 import { UpgradeRouter } from './upgrade-router';
 
 @Module({
+  imports: [PolicyModule],
   controllers: [ClustersController],
   providers: [...kubeAccessProviders, UpgradeRouter],
   exports: [TunnelGateway],

@@ -18,7 +18,7 @@ import {
 import type { Logger } from 'pino';
 import type { SessionIdentity } from '../auth/session-tokens';
 import { SessionTokenError } from '../auth/session-token.errors';
-import type { AccessDecision, Requester } from '../policy/access-rules';
+import type { AccessDecision } from '../policy/policy-access';
 import { awaitResponseHead } from './await-response-head';
 import { kubeRequestAttributes } from './kube-request-attributes';
 import { writeStatus, writeStatusToSocket } from './kube-status-writer';
@@ -33,7 +33,7 @@ export interface ClusterTransport {
 
 export interface KubeProxyDependencies {
   authenticate: (token: string | undefined) => Promise<SessionIdentity>;
-  decide: (who: Requester, cluster: string, attributes: RequestAttributes) => AccessDecision;
+  decide: (who: SessionIdentity, cluster: string, attributes: RequestAttributes) => AccessDecision;
   transport: ClusterTransport;
   signer: DecisionSigner;
   decisionLifetimeSeconds: number;
@@ -158,14 +158,16 @@ export class KubeProxy {
         return { ok: false, status: statusFailure(400, 'BadRequest', error.message) };
       throw error;
     }
-    const access = this.deps.decide(
-      { username: who.username, groups: who.groups },
-      target.cluster,
-      attributes,
-    );
+    const access = this.deps.decide(who, target.cluster, attributes);
     if (!access.allowed) {
       this.deps.logger.info(
-        { requestId, user: who.username, cluster: target.cluster, verb: attributes.verb },
+        {
+          requestId,
+          user: who.username,
+          cluster: target.cluster,
+          verb: attributes.verb,
+          reason: access.reason,
+        },
         'denied',
       );
       return { ok: false, status: forbiddenStatus(attributes, who.username, access.reason) };
@@ -177,8 +179,9 @@ export class KubeProxy {
       cluster: target.cluster,
       method,
       pathHash: hashRequestTarget(target.pathAndQuery),
-      user: who.username,
-      groups: access.impersonateGroups,
+      user: access.user,
+      groups: access.groups,
+      ...(Object.keys(access.extra).length > 0 ? { extra: access.extra } : {}),
       rule: access.rule,
       issuedAt: now,
       expiresAt: now + this.deps.decisionLifetimeSeconds,

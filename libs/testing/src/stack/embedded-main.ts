@@ -7,13 +7,14 @@ import { createServer } from 'node:net';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findRepoRoot } from '../kubectl/kubectl-binary.js';
-import { startTetherStack } from './tether-stack.js';
+import { demoPolicyFile, startTetherStack } from './tether-stack.js';
 
 const usage = `Usage: npm start -- [--reset] [--state-dir DIR] [--broker-port N] [--idp-port N]
 
 Runs Tether on this machine: the broker (dev mode, private CA), the dev identity provider with
 alice (platform-admins), bob (developers) and carol (security-auditors), and two simulated clusters,
-dev-east and dev-west, each with its agent connected. Ctrl-C stops everything.
+dev-east and dev-west, each with its agent connected, under the access policy in
+deploy/policy/demo-policy.yaml (edit it while Tether runs). Ctrl-C stops everything.
 
   --state-dir DIR    keys and certificates, reused on the next start (default .tether)
   --reset            start with a fresh state folder
@@ -58,7 +59,14 @@ async function main(): Promise<void> {
   if (values.reset) rmSync(stateDir, { recursive: true, force: true });
 
   process.stderr.write('starting Tether (broker, dev IdP, dev-east, dev-west)...\n');
-  const stack = await startTetherStack({ signIn: true, stateDir, brokerPort, idpPort, logIntervalMs: 1000 });
+  const stack = await startTetherStack({
+    signIn: true,
+    stateDir,
+    brokerPort,
+    idpPort,
+    logIntervalMs: 1000,
+    policyFile: demoPolicyFile,
+  });
   const shown = (path: string) => relative(process.cwd(), path) || '.';
   const kubeconfig = shown(`${stateDir}/kubeconfig`);
   const kubectl = shown(`${repoRoot}/.tools/bin/kubectl`);
@@ -67,6 +75,7 @@ Tether is running. Ctrl-C stops it.
   broker     ${stack.brokerUrl}   (private CA ${shown(stack.brokerCaFile)})
   dev IdP    ${stack.idp?.issuer}    (users alice, bob, carol; password tether)
   clusters   dev-east, dev-west (simulated), agents connected
+  policy     ${shown(stack.policyFile)}   (who may do what; edits apply within 2 s)
 
 Try, from this folder:
   npx tether login --broker ${stack.brokerUrl} --broker-ca ${shown(stack.brokerCaFile)} --dev-user bob

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiServerSimulator } from '../apiserver/api-server-simulator.js';
@@ -21,29 +21,12 @@ const agentClusterToken = 'agent-token'; // the demo cluster's token for the age
  * as child processes. Needs `npm run build` first.
  */
 
-/** Access rules the e2e suites run under: admins everywhere, developers read-only on dev-west and full in web on dev-east. */
-export const e2eAccessRules = [
-  {
-    name: 'admins-everywhere',
-    groups: ['platform-admins'],
-    clusters: ['*'],
-    verbs: ['*'],
-    impersonateGroups: ['system:masters'],
-  },
-  {
-    name: 'developers-read-dev-west',
-    groups: ['developers'],
-    clusters: ['dev-west'],
-    verbs: ['get', 'list', 'watch'],
-  },
-  {
-    name: 'developers-web-dev-east',
-    groups: ['developers'],
-    clusters: ['dev-east'],
-    verbs: ['*'],
-    namespaces: ['web'],
-  },
-];
+/**
+ * The access policy `npm start` runs under, which people read and edit: everyone may read discovery and
+ * ask about their own access where they have any; platform-admins everything everywhere (as
+ * system:masters); developers read-only on dev-west and everything in namespace web on dev-east.
+ */
+export const demoPolicyFile = join(repoRoot, 'deploy', 'policy', 'demo-policy.yaml');
 
 // The clusters' own RBAC: developers may read everywhere (the demo cluster gives them edit in web).
 const developersView = `
@@ -64,6 +47,11 @@ export interface TetherStackOptions {
   idpPort?: number;
   /** Interval of followed pod log lines; default 200 ms (tests), use 1000 for people. */
   logIntervalMs?: number;
+  /**
+   * The broker's policy file, followed while it runs. Default: a copy of the demo policy in the state
+   * folder, so a test may edit it without touching the one in the repository.
+   */
+  policyFile?: string;
 }
 
 export const brokerIdpClient = { clientId: 'tether-broker', clientSecret: 'dev-broker-secret' };
@@ -77,6 +65,8 @@ export interface TetherStack {
   clusters: Record<'dev-east' | 'dev-west', ApiServerSimulator>;
   agents: Record<'dev-east' | 'dev-west', StartedNode>;
   broker: StartedNode;
+  /** The policy file the broker follows; edits take effect within about two seconds. */
+  policyFile: string;
   /** A session token for a person, minted with the broker's session key (until sign-in exists). */
   tokenFor(username: string, groups: string[]): Promise<string>;
   /** The environment an agent of this cluster runs with, e.g. to start a misbehaving one. */
@@ -90,6 +80,8 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
   const dir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'tether-stack-'));
   const materials = await loadOrCreateMaterials(dir);
   const logIntervalMs = options.logIntervalMs ?? 200;
+  const policyFile = options.policyFile ?? join(dir, 'policy.yaml');
+  if (options.policyFile === undefined) copyFileSync(demoPolicyFile, policyFile);
 
   const clusters = {
     'dev-east': await ApiServerSimulator.start({
@@ -150,7 +142,7 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
           agentTokenSha256: sha256(credential),
         })),
       ),
-      TETHER_BROKER_ACCESS_RULES: JSON.stringify(e2eAccessRules),
+      TETHER_BROKER_POLICY_FILE: policyFile,
       ...signInEnv,
     },
     readyPattern: /broker listening/,
@@ -181,6 +173,7 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
     clusters,
     agents,
     broker,
+    policyFile,
     tokenFor: (username, groups) => sessions.mint(username, groups),
     agentEnv,
     kubeconfig: (token) => brokerKubeconfig(brokerUrl, materials.caPem, token),

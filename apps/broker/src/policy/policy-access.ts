@@ -1,0 +1,35 @@
+/** Asks the policy about one kube request and turns the answer into what the decision token carries. */
+import type { RegisteredCluster } from '@tether/config';
+import type { RequestAttributes } from '@tether/kube';
+import type { PolicyDecision, PolicyInput } from '@tether/policy';
+import type { SessionIdentity } from '../auth/session-tokens';
+
+export type Requester = Pick<SessionIdentity, 'username' | 'email' | 'groups'>;
+
+export type AccessDecision =
+  | { allowed: true; rule: string; user: string; groups: string[]; extra: Record<string, string[]> }
+  | { allowed: false; reason: string };
+
+export interface PolicyEvaluator {
+  evaluate(input: PolicyInput): PolicyDecision;
+}
+
+export function decideAccess(
+  policy: PolicyEvaluator,
+  who: Requester,
+  cluster: Pick<RegisteredCluster, 'name' | 'labels'>,
+  request: RequestAttributes,
+  now = new Date(),
+): AccessDecision {
+  const decision = policy.evaluate({
+    user: { username: who.username, email: who.email, groups: who.groups },
+    cluster: { name: cluster.name, labels: cluster.labels },
+    request,
+    now,
+    // Just-in-time grants arrive with the access-request service.
+    grants: [],
+  });
+  if (!decision.allowed) return { allowed: false, reason: decision.reason };
+  const { user, groups, extra } = decision.impersonate;
+  return { allowed: true, rule: decision.rule, user, groups, extra };
+}
