@@ -4,12 +4,16 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 // SWC compiles the TypeScript so NestJS decorators keep their emitted type metadata.
 // The 'source' export condition makes @tether/<lib> resolve to its TypeScript source, not dist/.
 const conditions = ['source', 'node', 'import', 'default'];
+// Vitest also hands the SSR conditions to Node as --conditions, which apply to require() as well: with
+// 'import' there, a CommonJS package (pg) would require the ESM build of a dual-format dependency
+// (pg-pool). Vite adds 'import' or 'require' itself by how a module is loaded.
+const ssrConditions = ['source', 'node', 'default'];
 
 function project(test: TestProjectInlineConfiguration['test']): TestProjectInlineConfiguration {
   return {
     plugins: [swc.vite({ jsc: { target: 'es2023' }, module: { type: 'es6' } })],
     resolve: { conditions },
-    ssr: { resolve: { conditions, externalConditions: conditions } },
+    ssr: { resolve: { conditions: ssrConditions, externalConditions: ssrConditions } },
     test: { globals: true, ...test },
   };
 }

@@ -84,6 +84,58 @@ export function buildProgram(ctx: CommandContext): Command {
       (await import('./commands/kube-credential.command.js')).kubeCredentialCommand(ctx, cluster, options),
     );
 
+  const access = program
+    .command('access')
+    .description('just-in-time access: request a role on a cluster for a while, approve, deny, revoke')
+    .addHelpText(
+      'after',
+      `
+Roles are defined in the broker's policy (which groups they add on which clusters, who approves, for
+how long at most). An approved request adds the role's groups to your kubectl requests on that cluster
+until it expires or is revoked; no new login is needed. Break-glass roles that allow self-approval are
+approved at once, and need a --reason.
+${exitCodeHelp}`,
+    );
+
+  access
+    .command('request')
+    .description('ask for a role on a cluster (approved at once when the role allows self-approval)')
+    .argument('<cluster>', 'the cluster (see tether kube ls)')
+    .requiredOption('--role <name>', "the role, as named in the broker's policy")
+    .requiredOption('--for <duration>', 'how long, e.g. 30m, 1h, 1h30m or 90s (at most the role allows)')
+    .option('--reason <text>', 'why you need it (required by some roles, always for break-glass)')
+    .addOption(brokerOption())
+    .addOption(outputOption())
+    .action(async (cluster: string, options) =>
+      (await import('./commands/access-request.command.js')).accessRequestCommand(ctx, cluster, options),
+    );
+
+  access
+    .command('ls')
+    .description('list your requests and the pending or active ones you may decide on')
+    .addOption(brokerOption())
+    .addOption(outputOption())
+    .action(async (options) =>
+      (await import('./commands/access-ls.command.js')).accessLsCommand(ctx, options),
+    );
+
+  const decisions = [
+    ['approve', "approve someone's pending request (you must be one of the role's approvers)"],
+    ['deny', 'deny a pending request'],
+    ['revoke', 'end a pending or approved request now (your own, or one you may approve)'],
+  ] as const;
+  for (const [action, description] of decisions) {
+    access
+      .command(action)
+      .description(description)
+      .argument('<id>', 'the request id (see tether access ls)')
+      .addOption(brokerOption())
+      .addOption(outputOption())
+      .action(async (id: string, options) =>
+        (await import('./commands/access-decide.command.js')).accessDecideCommand(ctx, action, id, options),
+      );
+  }
+
   return program;
 }
 

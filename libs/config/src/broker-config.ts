@@ -76,6 +76,13 @@ export const brokerConfigSchema = z
       .transform((value) => value === 'true'),
     /** The access policy (YAML, see docs/policy.md), reloaded when it changes; unset denies everything. */
     POLICY_FILE: z.string().min(1).optional(),
+    /** PostgreSQL for access requests (postgres://...); unset keeps them in an embedded PGlite database. */
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    /** Folder of the embedded PGlite database when DATABASE_URL is unset; unset keeps it in memory. */
+    DATA_DIR: z.string().min(1).optional(),
   })
   .superRefine((config, ctx) => {
     if (config.OIDC_ISSUER && !config.OIDC_CLIENT_ID) {

@@ -1,5 +1,6 @@
 import { Controller, Get, Headers, Inject, UseFilters } from '@nestjs/common';
 import type { BrokerConfig } from '@tether/config';
+import { ActiveGrants } from '../access-requests/active-grants';
 import { AuthErrorFilter } from '../auth/auth-error.filter';
 import { bearerToken } from '../auth/bearer-token';
 import { SessionTokens } from '../auth/session-tokens';
@@ -25,6 +26,7 @@ export class ClustersController {
     private readonly gateway: TunnelGateway,
     private readonly tokens: SessionTokens,
     private readonly policy: BrokerPolicy,
+    private readonly grants: ActiveGrants,
   ) {}
 
   @Get()
@@ -32,6 +34,7 @@ export class ClustersController {
     @Headers('authorization') authorization: string | undefined,
   ): Promise<{ clusters: ClusterView[] }> {
     const who = await this.tokens.verify(bearerToken(authorization));
+    const grants = await this.grants.for(who.username);
     const clusters = this.config.CLUSTERS.filter((cluster) => this.registry.has(cluster.name)).map(
       (cluster) => ({
         name: cluster.name,
@@ -40,6 +43,7 @@ export class ClustersController {
         access: this.policy.summarize(
           { username: who.username, email: who.email, groups: who.groups },
           cluster,
+          grants,
         ),
       }),
     );

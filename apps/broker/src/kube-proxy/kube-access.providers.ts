@@ -1,7 +1,9 @@
 import type { Provider } from '@nestjs/common';
 import type { BrokerConfig } from '@tether/config';
 import { DecisionSigner, publicJwkOf } from '@tether/decision';
+import type { ActiveGrant } from '@tether/policy';
 import type { Logger } from 'pino';
+import { ActiveGrants } from '../access-requests/active-grants';
 import { SessionTokens } from '../auth/session-tokens';
 import { ROOT_LOGGER } from '../broker-core.providers';
 import { BROKER_CONFIG } from '../broker-config.provider';
@@ -28,11 +30,18 @@ export const kubeAccessProviders: Provider[] = [
       signer: DecisionSigner,
       gateway: TunnelGateway,
       logger: Logger,
+      grants: ActiveGrants,
     ) =>
       new KubeProxy({
         authenticate: (token) => sessions.verify(token),
-        decide: (who, cluster, attributes) =>
-          decideAccess(policy, who, clusters.get(cluster) ?? { name: cluster, labels: {} }, attributes),
+        decide: async (who, cluster, attributes) =>
+          decideAccess(
+            policy,
+            who,
+            clusters.get(cluster) ?? { name: cluster, labels: {} },
+            attributes,
+            await grantsOf(grants, who.username, logger),
+          ),
         transport: gateway,
         signer,
         decisionLifetimeSeconds: config.DECISION_LIFETIME_SECONDS,
@@ -46,6 +55,17 @@ export const kubeAccessProviders: Provider[] = [
       DecisionSigner,
       TunnelGateway,
       ROOT_LOGGER,
+      ActiveGrants,
     ],
   },
 ];
+
+// Without the database, nobody's just-in-time grants count: the policy's standing rules still apply.
+async function grantsOf(grants: ActiveGrants, username: string, logger: Logger): Promise<ActiveGrant[]> {
+  try {
+    return await grants.for(username);
+  } catch (error) {
+    logger.error({ err: error, user: username }, 'could not read access grants; deciding without them');
+    return [];
+  }
+}

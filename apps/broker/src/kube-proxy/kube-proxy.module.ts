@@ -1,4 +1,5 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { AccessRequestsModule } from '../access-requests/access-requests.module';
 import { ClustersController } from '../clusters/clusters.controller';
 import { PolicyModule } from '../policy/policy.module';
 import { TunnelGateway } from '../tunnel-gateway/tunnel-gateway';
@@ -7,7 +8,7 @@ import { KubeProxyMiddleware } from './kube-proxy.middleware';
 import { UpgradeRouter } from './upgrade-router';
 
 @Module({
-  imports: [PolicyModule],
+  imports: [PolicyModule, AccessRequestsModule],
   controllers: [ClustersController],
   providers: [...kubeAccessProviders, UpgradeRouter],
   exports: [TunnelGateway],

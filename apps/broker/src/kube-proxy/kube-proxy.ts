@@ -33,7 +33,11 @@ export interface ClusterTransport {
 
 export interface KubeProxyDependencies {
   authenticate: (token: string | undefined) => Promise<SessionIdentity>;
-  decide: (who: SessionIdentity, cluster: string, attributes: RequestAttributes) => AccessDecision;
+  decide: (
+    who: SessionIdentity,
+    cluster: string,
+    attributes: RequestAttributes,
+  ) => AccessDecision | Promise<AccessDecision>;
   transport: ClusterTransport;
   signer: DecisionSigner;
   decisionLifetimeSeconds: number;
@@ -158,7 +162,7 @@ export class KubeProxy {
         return { ok: false, status: statusFailure(400, 'BadRequest', error.message) };
       throw error;
     }
-    const access = this.deps.decide(who, target.cluster, attributes);
+    const access = await this.deps.decide(who, target.cluster, attributes);
     if (!access.allowed) {
       this.deps.logger.info(
         {

@@ -4,7 +4,9 @@
  * a person can act on, and the broker log carries the file's line-numbered errors.
  */
 import {
+  type ActiveGrant,
   evaluatePolicy,
+  type JitRoles,
   PolicyStore,
   type PolicyCluster,
   type PolicyDecision,
@@ -65,11 +67,16 @@ export class BrokerPolicy {
     return evaluatePolicy(undefined, input, this.whyMissing());
   }
 
-  /** One readable line of what `user` may do on `cluster`. */
-  summarize(user: PolicyUser, cluster: PolicyCluster): string {
+  /** The just-in-time roles of the policy in force; undefined while none is loaded. */
+  roles(): JitRoles | undefined {
+    return this.store?.policy?.roles;
+  }
+
+  /** One readable line of what `user` may do on `cluster`, counting their active just-in-time grants. */
+  summarize(user: PolicyUser, cluster: PolicyCluster, grants: readonly ActiveGrant[] = []): string {
     const policy = this.store?.policy;
     if (policy === undefined) return `no access (no policy is loaded: ${this.whyMissing()})`;
-    return policy.summarize(user, cluster);
+    return policy.summarize(user, cluster, grants);
   }
 
   status(): PolicyStatusView {

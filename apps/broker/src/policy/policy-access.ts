@@ -1,7 +1,7 @@
 /** Asks the policy about one kube request and turns the answer into what the decision token carries. */
 import type { RegisteredCluster } from '@tether/config';
 import type { RequestAttributes } from '@tether/kube';
-import type { PolicyDecision, PolicyInput } from '@tether/policy';
+import type { ActiveGrant, PolicyDecision, PolicyInput } from '@tether/policy';
 import type { SessionIdentity } from '../auth/session-tokens';
 
 export type Requester = Pick<SessionIdentity, 'username' | 'email' | 'groups'>;
@@ -19,6 +19,7 @@ export function decideAccess(
   who: Requester,
   cluster: Pick<RegisteredCluster, 'name' | 'labels'>,
   request: RequestAttributes,
+  grants: readonly ActiveGrant[] = [],
   now = new Date(),
 ): AccessDecision {
   const decision = policy.evaluate({
@@ -26,8 +27,7 @@ export function decideAccess(
     cluster: { name: cluster.name, labels: cluster.labels },
     request,
     now,
-    // Just-in-time grants arrive with the access-request service.
-    grants: [],
+    grants,
   });
   if (!decision.allowed) return { allowed: false, reason: decision.reason };
   const { user, groups, extra } = decision.impersonate;

@@ -65,6 +65,8 @@ export interface TetherStack {
   clusters: Record<'dev-east' | 'dev-west', ApiServerSimulator>;
   agents: Record<'dev-east' | 'dev-west', StartedNode>;
   broker: StartedNode;
+  /** Stops the broker and starts it again with the same keys, port and data folder (agents reconnect). */
+  restartBroker(): Promise<void>;
   /** The policy file the broker follows; edits take effect within about two seconds. */
   policyFile: string;
   /** A session token for a person, minted with the broker's session key (until sign-in exists). */
@@ -129,7 +131,7 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
         TETHER_BROKER_DEV_MODE: 'true',
       }
     : {};
-  const broker = await startNode(brokerMain, {
+  const brokerOptions = {
     env: {
       TETHER_BROKER_PORT: String(port),
       TETHER_BROKER_TLS_CERT_FILE: materials.certFile,
@@ -143,10 +145,12 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
         })),
       ),
       TETHER_BROKER_POLICY_FILE: policyFile,
+      TETHER_BROKER_DATA_DIR: join(dir, 'broker-data'),
       ...signInEnv,
     },
     readyPattern: /broker listening/,
-  });
+  };
+  let broker = await startNode(brokerMain, brokerOptions);
 
   const agentEnv = (name: 'dev-east' | 'dev-west'): Record<string, string> => {
     const kubeconfigPath = join(dir, `${name}-agent.kubeconfig`);
@@ -172,7 +176,13 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
     brokerCaFile: materials.caFile,
     clusters,
     agents,
-    broker,
+    get broker() {
+      return broker;
+    },
+    restartBroker: async () => {
+      await broker.stop();
+      broker = await startNode(brokerMain, brokerOptions);
+    },
     policyFile,
     tokenFor: (username, groups) => sessions.mint(username, groups),
     agentEnv,

@@ -1,0 +1,82 @@
+import {
+  Inject,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  type OnModuleDestroy,
+  type OnModuleInit,
+  RequestMethod,
+} from '@nestjs/common';
+import { json } from 'express';
+import type { Logger } from 'pino';
+import { ROOT_LOGGER } from '../broker-core.providers';
+import { ClusterRegistry } from '../clusters/cluster-registry';
+import { BrokerPolicy } from '../policy/broker-policy';
+import { PolicyModule } from '../policy/policy.module';
+import { AccessRequestService } from './access-request.service';
+import type { AccessRequestStore } from './access-request-store';
+import { ACCESS_REQUEST_STORE, accessRequestStoreProviders } from './access-request-store.provider';
+import { AccessRequestsController } from './access-requests.controller';
+import { ActiveGrants } from './active-grants';
+
+const EXPIRY_SWEEP_MS = 5000;
+
+@Module({
+  imports: [PolicyModule],
+  controllers: [AccessRequestsController],
+  providers: [
+    ...accessRequestStoreProviders,
+    {
+      provide: AccessRequestService,
+      useFactory: (
+        store: AccessRequestStore,
+        policy: BrokerPolicy,
+        clusters: ClusterRegistry,
+        grants: ActiveGrants,
+        logger: Logger,
+      ) =>
+        new AccessRequestService({
+          store,
+          roles: () => policy.roles(),
+          cluster: (name) => {
+            const cluster = clusters.get(name);
+            return cluster === undefined ? undefined : { name: cluster.name, labels: cluster.labels };
+          },
+          grantsChanged: (username) => grants.forget(username),
+          logger,
+        }),
+      inject: [ACCESS_REQUEST_STORE, BrokerPolicy, ClusterRegistry, ActiveGrants, ROOT_LOGGER],
+    },
+  ],
+  exports: [ActiveGrants],
+})
+export class AccessRequestsModule implements NestModule, OnModuleInit, OnModuleDestroy {
+  private sweep: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(ACCESS_REQUEST_STORE) private readonly store: AccessRequestStore,
+    private readonly requests: AccessRequestService,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(json({ limit: '16kb' }))
+      .forRoutes({ path: 'api/access-requests', method: RequestMethod.POST });
+  }
+
+  // Expiry needs no sweep to take effect (grants stop counting at expires_at); this records it as an event.
+  onModuleInit(): void {
+    this.sweep = setInterval(() => {
+      this.requests.expireDue().catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'could not record expired access requests');
+      });
+    }, EXPIRY_SWEEP_MS);
+    this.sweep.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.sweep);
+    await this.store.close();
+  }
+}

@@ -1,0 +1,26 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { SqlClient } from './sql-client';
+
+/** The embedded PostgreSQL (WASM) of single-machine setups: a folder on disk, or memory when none. */
+export class PgliteSqlClient implements SqlClient {
+  private constructor(private readonly db: PGlite) {}
+
+  static async open(dataDir?: string): Promise<PgliteSqlClient> {
+    const db = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
+    await db.waitReady;
+    return new PgliteSqlClient(db);
+  }
+
+  async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    const result = await this.db.query<Row>(sql, [...params]);
+    return result.rows;
+  }
+
+  async exec(script: string): Promise<void> {
+    await this.db.exec(script);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}

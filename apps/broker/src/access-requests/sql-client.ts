@@ -1,0 +1,11 @@
+/**
+ * The little the access-request store needs from a database, so one SQL implementation serves both
+ * PostgreSQL (`pg`) and the embedded PGlite: they speak the same SQL.
+ */
+export interface SqlClient {
+  /** One statement with `$1`-style parameters; the rows it returns. */
+  query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Several statements without parameters, run as one script (migrations). */
+  exec(script: string): Promise<void>;
+  close(): Promise<void>;
+}
