@@ -10,6 +10,7 @@ Exit codes:
   2  usage error
   3  not signed in, or the session expired: run tether login
   4  the broker cannot be reached
+  5  tether policy explain: the request would be denied
 
 Files: $TETHER_CONFIG_DIR, else $XDG_CONFIG_HOME/tether, else ~/.config/tether
 (config.json, tokens/ — private to you). kubeconfig: --kubeconfig, else $KUBECONFIG, else ~/.kube/config.`;
@@ -135,6 +136,30 @@ ${exitCodeHelp}`,
         (await import('./commands/access-decide.command.js')).accessDecideCommand(ctx, action, id, options),
       );
   }
+
+  program
+    .command('policy')
+    .description('work with access policy files')
+    .command('explain')
+    .description('decide one request against a policy file, offline, and show which rule decided it')
+    .requiredOption('--policy <file>', 'the policy YAML file (e.g. deploy/policy/demo-policy.yaml)')
+    .requiredOption('--user <name>', 'the user name the broker would see')
+    .option('--email <address>', "the person's email")
+    .option('--groups <list>', 'comma-separated identity-provider groups', '')
+    .requiredOption('--cluster <name>', 'the cluster')
+    .option('--cluster-labels <list>', 'comma-separated key=value labels of the cluster', '')
+    .option('--verb <verb>', 'Kubernetes verb: get, list, watch, create, update, patch, delete, ...', 'get')
+    .option('--resource <resource>', 'resource, e.g. pods (omit with --path for non-resource requests)')
+    .option('--subresource <name>', 'subresource, e.g. exec or log')
+    .option('--api-group <group>', 'API group ("" for the core group)', '')
+    .option('-n, --namespace <namespace>', 'namespace (omit for cluster-scoped requests)', '')
+    .option('--name <name>', 'resource name', '')
+    .option('--path <path>', 'request path of a non-resource request, e.g. /version')
+    .option('--at <time>', 'evaluate at this RFC 3339 time instead of now (time windows)')
+    .addOption(outputOption())
+    .action(async (options) =>
+      (await import('./commands/policy-explain.command.js')).policyExplainCommand(ctx, options),
+    );
 
   return program;
 }

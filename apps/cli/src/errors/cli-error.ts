@@ -12,9 +12,17 @@ export type CliErrorCode =
   | 'not_dev_mode'
   | 'unknown_cluster'
   | 'config_invalid'
-  | 'lock_timeout';
+  | 'lock_timeout'
+  | 'policy_denied';
 
-export const exitCodes = { ok: 0, error: 1, usage: 2, loginRequired: 3, brokerUnreachable: 4 } as const;
+export const exitCodes = {
+  ok: 0,
+  error: 1,
+  usage: 2,
+  loginRequired: 3,
+  brokerUnreachable: 4,
+  policyDenied: 5,
+} as const;
 
 export class CliError extends Error {
   constructor(
@@ -50,6 +58,8 @@ export function exitCodeFor(code: CliErrorCode): number {
       return exitCodes.loginRequired;
     case 'broker_unreachable':
       return exitCodes.brokerUnreachable;
+    case 'policy_denied':
+      return exitCodes.policyDenied;
     default:
       return exitCodes.error;
   }
