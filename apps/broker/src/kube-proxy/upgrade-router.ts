@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -10,7 +10,7 @@ import { ROOT_LOGGER } from '../broker-core.providers';
 
 /** One place that decides who takes an upgrade: agents' tunnels, kubectl's exec/attach/port-forward. */
 @Injectable()
-export class UpgradeRouter implements OnApplicationBootstrap, OnApplicationShutdown {
+export class UpgradeRouter implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly gateway: TunnelGateway,
@@ -25,9 +25,14 @@ export class UpgradeRouter implements OnApplicationBootstrap, OnApplicationShutd
     );
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before Nest closes the HTTP server, which waits for every connection: drain the agents' tunnels
+   * (in-flight kubectl requests finish, up to the deadline), close them, then drop what is left.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.gateway.server.drain(10_000);
     this.gateway.server.close();
+    (this.adapterHost.httpAdapter.getHttpServer() as Server).closeAllConnections();
   }
 
   private route(req: IncomingMessage, socket: Duplex, head: Buffer): void {
