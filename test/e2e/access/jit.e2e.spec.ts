@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findRepoRoot, pinnedToolPath, runNode, startTetherStack, type TetherStack } from '@tether/testing';
+import { findRepoRoot, KubectlRunner, runNode, startTetherStack, type TetherStack } from '@tether/testing';
 
 const cliMain = join(findRepoRoot(__dirname), 'apps', 'cli', 'dist', 'main.js');
 
@@ -28,26 +27,19 @@ describe('just-in-time access through tether access and kubectl', () => {
   const homes: string[] = [];
   let bob: Person;
   let alice: Person;
+  const runners: KubectlRunner[] = [];
 
   async function signIn(user: string): Promise<Person> {
     const home = mkdtempSync(join(tmpdir(), `tether-jit-${user}-`));
     homes.push(home);
     writeFileSync(join(home, 'broker-ca.pem'), stack.brokerCaPem);
     const env = { HOME: home, TETHER_CONFIG_DIR: join(home, 'tether'), KUBECONFIG: join(home, 'kubeconfig') };
+    // The kubeconfig is the one `tether kube login` writes; kubectl runs the exec plugin with this env.
+    const runner = new KubectlRunner({ path: env.KUBECONFIG });
+    runners.push(runner);
     const person: Person = {
       tether: (...args) => runNode(cliMain, { args, env }),
-      kubectl: (...args) =>
-        new Promise((resolve, reject) => {
-          const child = spawn(pinnedToolPath('kubectl'), ['--cache-dir', join(home, 'kube-cache'), ...args], {
-            env: { PATH: process.env.PATH ?? '', ...env },
-          });
-          let stdout = '';
-          let stderr = '';
-          child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-          child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-          child.on('error', reject);
-          child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-        }),
+      kubectl: (...args) => runner.run(args, { env }),
     };
     const ca = join(home, 'broker-ca.pem');
     const login = await person.tether(
@@ -71,6 +63,7 @@ describe('just-in-time access through tether access and kubectl', () => {
   });
   afterAll(async () => {
     await stack?.stop();
+    for (const runner of runners) runner.dispose();
     for (const home of homes) rmSync(home, { recursive: true, force: true });
   });
 

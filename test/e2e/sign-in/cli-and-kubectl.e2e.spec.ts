@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findRepoRoot, pinnedToolPath, runNode, startTetherStack, type TetherStack } from '@tether/testing';
-import { spawn } from 'node:child_process';
+import { findRepoRoot, KubectlRunner, runNode, startTetherStack, type TetherStack } from '@tether/testing';
 
 const cliMain = join(findRepoRoot(__dirname), 'apps', 'cli', 'dist', 'main.js');
 
@@ -17,27 +16,19 @@ describe('tether CLI with the real broker, dev IdP and kubectl', () => {
     home = mkdtempSync(join(tmpdir(), 'tether-cli-home-'));
     writeFileSync(join(home, 'broker-ca.pem'), stack.brokerCaPem);
     env = { HOME: home, TETHER_CONFIG_DIR: join(home, 'tether'), KUBECONFIG: join(home, 'kubeconfig') };
+    runner = new KubectlRunner({ path: env.KUBECONFIG as string });
   });
   afterAll(async () => {
     await stack?.stop();
+    runner?.dispose();
     rmSync(home, { recursive: true, force: true });
   });
 
   const tether = (...args: string[]) => runNode(cliMain, { args, env });
 
-  function kubectl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(pinnedToolPath('kubectl'), ['--cache-dir', join(home, 'kube-cache'), ...args], {
-        env: { PATH: process.env.PATH ?? '', ...env },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
-  }
+  // The kubeconfig is the one `tether kube login` writes; kubectl runs the exec plugin with this env.
+  let runner: KubectlRunner;
+  const kubectl = (args: string[]) => runner.run(args, { env });
 
   it('signs bob in, writes a context per cluster, and kubectl works through the exec plugin', async () => {
     const login = await tether(

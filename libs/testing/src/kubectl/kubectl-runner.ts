@@ -25,10 +25,15 @@ export class KubectlRunner {
   private readonly workDir: string;
   private readonly children = new Set<ChildProcessWithoutNullStreams>();
 
-  constructor(kubeconfigYaml: string) {
+  /** Either the kubeconfig's YAML (written to a private file) or the path of one someone else writes. */
+  constructor(kubeconfig: string | { path: string }) {
     this.workDir = mkdtempSync(join(tmpdir(), 'tether-kubectl-'));
-    this.kubeconfigPath = join(this.workDir, 'kubeconfig');
-    writeFileSync(this.kubeconfigPath, kubeconfigYaml, { mode: 0o600 });
+    if (typeof kubeconfig === 'string') {
+      this.kubeconfigPath = join(this.workDir, 'kubeconfig');
+      writeFileSync(this.kubeconfigPath, kubeconfig, { mode: 0o600 });
+    } else {
+      this.kubeconfigPath = kubeconfig.path;
+    }
   }
 
   /** Runs kubectl to completion. Never rejects on a non-zero exit: the code is part of the result. */
