@@ -253,6 +253,9 @@ describe('kubectl through Tether', () => {
       code: 404,
       message: 'cluster "prod" is not registered with Tether',
     });
+    // Without a valid token nobody learns whether a cluster exists.
+    const probing = await brokerGet(stack, '/k8s/prod/api/v1/pods', 'not-a-token');
+    expect(probing.status).toBe(401);
     const unauthenticated = await brokerGet(stack, '/k8s/dev-east/api/v1/pods', 'not-a-token');
     expect(unauthenticated.status).toBe(401);
     expect(JSON.parse(unauthenticated.body)).toMatchObject({ kind: 'Status', reason: 'Unauthorized' });

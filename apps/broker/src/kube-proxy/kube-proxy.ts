@@ -17,6 +17,7 @@ import {
 } from '@tether/kube';
 import type { Logger } from 'pino';
 import type { SessionIdentity } from '../auth/session-tokens';
+import { bearerToken } from '../auth/bearer-token';
 import { SessionTokenError } from '../auth/session-token.errors';
 import type { AccessDecision } from '../policy/policy-access';
 import { awaitResponseHead } from './await-response-head';
@@ -67,8 +68,10 @@ export class KubeProxy {
       stream,
       (head, firstBodyBytes) => {
         res.writeHead(head.status, head.statusMessage, head.headers.flat());
-        res.flushHeaders();
+        // Body bytes that came with the head carry the headers out in the same write; otherwise flush so a
+        // watch shows its headers before its first event.
         if (firstBodyBytes.length > 0) res.write(firstBodyBytes);
+        else res.flushHeaders();
         stream.pipe(res);
       },
       () => writeStatus(res, agentBroken(prepared.cluster)),
@@ -126,18 +129,19 @@ export class KubeProxy {
         return { ok: false, status: statusFailure(400, 'BadRequest', error.message) };
       throw error;
     }
-    if (!this.deps.transport.isRegistered(target.cluster)) {
-      return {
-        ok: false,
-        status: statusFailure(404, 'NotFound', `cluster "${target.cluster}" is not registered with Tether`),
-      };
-    }
+    // Authenticate first: which clusters exist is not for anonymous callers to learn.
     let who: SessionIdentity;
     try {
       who = await this.deps.authenticate(bearerToken(req.headers.authorization));
     } catch (error) {
       if (error instanceof SessionTokenError) return { ok: false, status: unauthorizedStatus() };
       throw error;
+    }
+    if (!this.deps.transport.isRegistered(target.cluster)) {
+      return {
+        ok: false,
+        status: statusFailure(404, 'NotFound', `cluster "${target.cluster}" is not registered with Tether`),
+      };
     }
     let headers;
     try {
@@ -201,11 +205,6 @@ export class KubeProxy {
     };
     return { ok: true, cluster: target.cluster, head };
   }
-}
-
-function bearerToken(header: string | undefined): string | undefined {
-  const match = /^Bearer ([^\s]+)$/i.exec(header ?? '');
-  return match?.[1];
 }
 
 const agentOffline = (cluster: string) =>

@@ -3,6 +3,7 @@ import { type DecisionPublicJwk } from '@tether/decision';
 import type { DecisionKeysHead, KubeRequestHead } from '@tether/kube';
 import { TunnelAuthError, TunnelServer, type TunnelSession } from '@tether/tunnel';
 import type { Logger } from 'pino';
+import { bearerToken } from '../auth/bearer-token';
 import type { ClusterRegistry } from '../clusters/cluster-registry';
 import type { ClusterTransport } from '../kube-proxy/kube-proxy';
 
@@ -21,9 +22,9 @@ export class TunnelGateway implements ClusterTransport {
     this.server = new TunnelServer({
       logger,
       authenticate: (request) => {
-        const match = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '');
-        if (!match?.[1]) throw new TunnelAuthError('agent credential missing', 401);
-        const cluster = this.clusters.clusterForAgentToken(match[1]);
+        const credential = bearerToken(request.headers.authorization);
+        if (!credential) throw new TunnelAuthError('agent credential missing', 401);
+        const cluster = this.clusters.clusterForAgentToken(credential);
         if (!cluster)
           throw new TunnelAuthError('agent credential is not valid for any registered cluster', 401);
         return { clusterName: cluster.name };
