@@ -15,6 +15,8 @@ export interface ApiServerLocation {
 
 export const inClusterTokenFile = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
+const tokenFileCheckMs = 1_000;
+
 // Credentials from the kubeconfig (client certificates, exec plugins) are asked for again this often.
 const credentialRefreshMs = 10_000;
 
@@ -22,7 +24,7 @@ const credentialRefreshMs = 10_000;
 export class ApiServerConnection {
   readonly agent: Agent;
   private authorization: { value: string | undefined; fetchedAt: number } | undefined;
-  private fileToken: { value: string; modifiedMs: number; size: number } | undefined;
+  private fileToken: { value: string; modifiedMs: number; size: number; checkedAt: number } | undefined;
 
   private constructor(
     private readonly config: KubeConfig,
@@ -59,7 +61,7 @@ export class ApiServerConnection {
 
   /** The `Authorization` header value for the agent's own identity, re-read as the token rotates. */
   async authorizationHeader(now = Date.now()): Promise<string | undefined> {
-    if (this.tokenFile) return `Bearer ${this.readTokenFile(this.tokenFile)}`;
+    if (this.tokenFile) return `Bearer ${this.readTokenFile(this.tokenFile, now)}`;
     if (this.authorization && now - this.authorization.fetchedAt < credentialRefreshMs)
       return this.authorization.value;
     const options: { headers?: Record<string, string> } = {};
@@ -69,7 +71,10 @@ export class ApiServerConnection {
     return value;
   }
 
-  private readTokenFile(path: string): string {
+  // A synchronous stat on every replayed request would sit on the hot path; once a second is plenty for
+  // a token the kubelet rotates minutes before it expires.
+  private readTokenFile(path: string, now: number): string {
+    if (this.fileToken && now - this.fileToken.checkedAt < tokenFileCheckMs) return this.fileToken.value;
     const stats = statSync(path);
     if (
       !this.fileToken ||
@@ -80,7 +85,10 @@ export class ApiServerConnection {
         value: readFileSync(path, 'utf8').trim(),
         modifiedMs: stats.mtimeMs,
         size: stats.size,
+        checkedAt: now,
       };
+    } else {
+      this.fileToken.checkedAt = now;
     }
     return this.fileToken.value;
   }
