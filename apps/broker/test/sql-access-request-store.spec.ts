@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { AccessRequestStore } from '../src/access-requests/access-request-store';
-import { PgSqlClient } from '../src/access-requests/pg-sql-client';
-import { PgliteSqlClient } from '../src/access-requests/pglite-sql-client';
+import { PgSqlClient, PgliteSqlClient } from '@tether/sql';
 import { SqlAccessRequestStore } from '../src/access-requests/sql-access-request-store';
 
 const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';

@@ -1,7 +1,7 @@
 import { parsePolicy, type PolicyUser } from '@tether/policy';
 import pino from 'pino';
 import { AccessRequestService } from './access-request.service';
-import { PgliteSqlClient } from './pglite-sql-client';
+import { PgliteSqlClient } from '@tether/sql';
 import { SqlAccessRequestStore } from './sql-access-request-store';
 
 const policy = parsePolicy(`apiVersion: policy.tether.dev/v1

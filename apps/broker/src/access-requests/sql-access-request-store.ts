@@ -7,7 +7,7 @@ import type {
   NewAccessRequest,
 } from './access-request';
 import type { AccessRequestStore } from './access-request-store';
-import type { SqlClient } from './sql-client';
+import type { SqlClient } from '@tether/sql';
 
 // Any constant: brokers starting together take turns creating the table.
 const MIGRATION_LOCK = 7_405_112;

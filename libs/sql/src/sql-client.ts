@@ -1,6 +1,6 @@
 /**
- * The little the access-request store needs from a database, so one SQL implementation serves both
- * PostgreSQL (`pg`) and the embedded PGlite: they speak the same SQL.
+ * The little Tether's stores need from a database, so one SQL implementation serves both PostgreSQL
+ * (`pg`) and the embedded PGlite: they speak the same SQL.
  */
 export interface SqlClient {
   /** One statement with `$1`-style parameters; the rows it returns. */

@@ -1,0 +1,6 @@
+export type { SqlClient } from './sql-client';
+export { PgSqlClient } from './pg-sql-client';
+export type { PgSqlClientOptions } from './pg-sql-client';
+export { PgliteSqlClient } from './pglite-sql-client';
+export { openSqlClient } from './open-sql-client';
+export type { SqlLocation, SqlStorageKind } from './open-sql-client';
