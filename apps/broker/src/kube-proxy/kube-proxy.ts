@@ -22,6 +22,8 @@ import { SessionTokenError } from '../auth/session-token.errors';
 import type { AccessDecision } from '../policy/policy-access';
 import { awaitResponseHead } from './await-response-head';
 import { kubeRequestAttributes } from './kube-request-attributes';
+import type { KubeRequestObserver, KubeRequestSummary } from './kube-request-observer';
+import { KubeRequestTracker } from './kube-request-tracker';
 import { writeStatus, writeStatusToSocket } from './kube-status-writer';
 import type { RequestAttributes } from '@tether/kube';
 
@@ -43,130 +45,179 @@ export interface KubeProxyDependencies {
   signer: DecisionSigner;
   decisionLifetimeSeconds: number;
   logger: Logger;
+  /** Audit and metrics: each sees every request once. */
+  observers?: readonly KubeRequestObserver[];
 }
 
-type Prepared = { ok: true; cluster: string; head: KubeRequestHead } | { ok: false; status: Status };
+type Prepared =
+  | { ok: true; cluster: string; head: KubeRequestHead; tracker: KubeRequestTracker }
+  | { ok: false; status: Status; tracker: KubeRequestTracker };
 
 /**
  * The kubectl path at the broker: read the target once, authenticate, strip client identity, derive
- * attributes, decide, sign, and hand the request to the cluster's agent. Every refusal is a Status.
+ * attributes, decide, sign, and hand the request to the cluster's agent. Every refusal is a Status,
+ * and every request, refused or not, reaches the observers once.
  */
 export class KubeProxy {
-  constructor(private readonly deps: KubeProxyDependencies) {}
+  private readonly observers: readonly KubeRequestObserver[];
+
+  constructor(private readonly deps: KubeProxyDependencies) {
+    this.observers = deps.observers ?? [];
+  }
 
   async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const prepared = await this.prepare(req, false);
-    if (!prepared.ok) return writeStatus(res, prepared.status);
+    const { tracker } = prepared;
+    if (!prepared.ok) return this.refuse(tracker, prepared.status, (status) => writeStatus(res, status));
     const stream = this.deps.transport.openStream(prepared.cluster, prepared.head);
-    if (!stream) return writeStatus(res, agentOffline(prepared.cluster));
-    const cancel = () => stream.destroy();
+    if (!stream)
+      return this.refuse(tracker, agentOffline(prepared.cluster), (status) => writeStatus(res, status));
     res.on('close', () => {
-      if (!res.writableFinished) cancel();
+      if (!res.writableFinished) stream.destroy();
+      tracker.finish();
     });
+    req.on('data', tracker.countFromClient);
     req.pipe(stream);
     awaitResponseHead(
       stream,
       (head, firstBodyBytes) => {
+        tracker.responseStarted(head.status);
         res.writeHead(head.status, head.statusMessage, head.headers.flat());
         // Body bytes that came with the head carry the headers out in the same write; otherwise flush so a
         // watch shows its headers before its first event.
-        if (firstBodyBytes.length > 0) res.write(firstBodyBytes);
-        else res.flushHeaders();
+        if (firstBodyBytes.length > 0) {
+          tracker.countToClient(firstBodyBytes);
+          res.write(firstBodyBytes);
+        } else res.flushHeaders();
+        stream.on('data', tracker.countToClient);
         stream.pipe(res);
       },
-      () => writeStatus(res, agentBroken(prepared.cluster)),
+      () => this.refuse(tracker, agentBroken(prepared.cluster), (status) => writeStatus(res, status)),
     );
     stream.on('error', (error) => {
       this.deps.logger.warn(
         { requestId: prepared.head.requestId, err: error.message },
         'tunnel stream failed',
       );
-      if (!res.headersSent) writeStatus(res, agentOffline(prepared.cluster));
+      if (!res.headersSent)
+        this.refuse(tracker, agentOffline(prepared.cluster), (status) => writeStatus(res, status));
       else res.destroy();
     });
     stream.on('end', () => {
-      if (!res.headersSent) writeStatus(res, agentBroken(prepared.cluster));
+      if (!res.headersSent)
+        this.refuse(tracker, agentBroken(prepared.cluster), (status) => writeStatus(res, status));
     });
   }
 
   async handleUpgrade(req: IncomingMessage, socket: Duplex, upgradeHead: Buffer): Promise<void> {
     const prepared = await this.prepare(req, true);
-    if (!prepared.ok) return writeStatusToSocket(socket, prepared.status);
+    const { tracker } = prepared;
+    const refuseOnSocket = (status: Status) => writeStatusToSocket(socket, status);
+    if (!prepared.ok) return this.refuse(tracker, prepared.status, refuseOnSocket);
     const stream = this.deps.transport.openStream(prepared.cluster, prepared.head);
-    if (!stream) return writeStatusToSocket(socket, agentOffline(prepared.cluster));
-    if (upgradeHead.length > 0) stream.write(upgradeHead);
+    if (!stream) return this.refuse(tracker, agentOffline(prepared.cluster), refuseOnSocket);
+    if (upgradeHead.length > 0) {
+      tracker.countFromClient(upgradeHead);
+      stream.write(upgradeHead);
+    }
     awaitResponseHead(
       stream,
       ({ status, statusMessage, headers }, firstBodyBytes) => {
+        tracker.responseStarted(status);
         const lines = headers.map(([name, value]) => `${name}: ${value}\r\n`).join('');
         socket.write(`HTTP/1.1 ${status} ${statusMessage ?? ''}\r\n${lines}\r\n`);
-        if (firstBodyBytes.length > 0) socket.write(firstBodyBytes);
+        if (firstBodyBytes.length > 0) {
+          tracker.countToClient(firstBodyBytes);
+          socket.write(firstBodyBytes);
+        }
+        stream.on('data', tracker.countToClient);
         stream.pipe(socket);
         // Only a switched connection carries client bytes on; a refused upgrade ends with its response.
-        if (status === 101) socket.pipe(stream);
+        if (status === 101) {
+          socket.on('data', tracker.countFromClient);
+          socket.pipe(stream);
+        }
       },
-      () => writeStatusToSocket(socket, agentBroken(prepared.cluster)),
+      () => this.refuse(tracker, agentBroken(prepared.cluster), refuseOnSocket),
     );
     const closeBoth = () => {
       stream.destroy();
       socket.destroy();
     };
     socket.on('error', closeBoth);
-    socket.on('close', () => stream.destroy());
+    socket.on('close', () => {
+      stream.destroy();
+      tracker.finish();
+    });
     stream.on('error', () => {
       if (socket.writable) socket.destroy();
     });
     stream.on('end', () => socket.end());
   }
 
+  private refuse(tracker: KubeRequestTracker, status: Status, write: (status: Status) => void): void {
+    tracker.refused(status);
+    write(status);
+  }
+
   private async prepare(req: IncomingMessage, isUpgrade: boolean): Promise<Prepared> {
-    const requestId = randomUUID();
+    const summary: KubeRequestSummary = {
+      requestId: randomUUID(),
+      receivedAt: new Date(),
+      method: (req.method ?? 'GET').toUpperCase(),
+      requestUri: req.url ?? '',
+      sourceIp: req.socket.remoteAddress ?? '',
+      ...(typeof req.headers['user-agent'] === 'string' ? { userAgent: req.headers['user-agent'] } : {}),
+      upgrade: isUpgrade,
+    };
+    const tracker = new KubeRequestTracker(summary, this.observers, this.deps.logger);
+    const refuse = (status: Status): Prepared => ({ ok: false, status, tracker });
+    const { requestId, method } = summary;
     let target;
     try {
       target = parseProxyTarget(req.url ?? '');
     } catch (error) {
-      if (error instanceof ProxyTargetError)
-        return { ok: false, status: statusFailure(400, 'BadRequest', error.message) };
+      if (error instanceof ProxyTargetError) return refuse(statusFailure(400, 'BadRequest', error.message));
       throw error;
     }
+    summary.cluster = target.cluster;
+    summary.requestUri = target.pathAndQuery;
     // Authenticate first: which clusters exist is not for anonymous callers to learn.
     let who: SessionIdentity;
     try {
       who = await this.deps.authenticate(bearerToken(req.headers.authorization));
     } catch (error) {
-      if (error instanceof SessionTokenError) return { ok: false, status: unauthorizedStatus() };
+      if (error instanceof SessionTokenError) return refuse(unauthorizedStatus());
       throw error;
     }
+    summary.who = who;
     if (!this.deps.transport.isRegistered(target.cluster)) {
-      return {
-        ok: false,
-        status: statusFailure(404, 'NotFound', `cluster "${target.cluster}" is not registered with Tether`),
-      };
+      return refuse(
+        statusFailure(404, 'NotFound', `cluster "${target.cluster}" is not registered with Tether`),
+      );
     }
     let headers;
     try {
       const sanitized = sanitizeClientHeaders(headerLinesFromRaw(req.rawHeaders));
       if (isUpgrade !== (sanitized.upgrade !== undefined)) {
-        return {
-          ok: false,
-          status: statusFailure(400, 'BadRequest', 'upgrade request without a matching Upgrade header'),
-        };
+        return refuse(statusFailure(400, 'BadRequest', 'upgrade request without a matching Upgrade header'));
       }
       headers = sanitized.headers;
     } catch (error) {
       if (error instanceof HeaderRejectedError)
-        return { ok: false, status: statusFailure(400, 'BadRequest', error.message) };
+        return refuse(statusFailure(400, 'BadRequest', error.message));
       throw error;
     }
     let attributes: RequestAttributes;
     try {
-      attributes = kubeRequestAttributes(req.method ?? 'GET', target.pathAndQuery);
+      attributes = kubeRequestAttributes(method, target.pathAndQuery);
     } catch (error) {
-      if (error instanceof RequestUrlError)
-        return { ok: false, status: statusFailure(400, 'BadRequest', error.message) };
+      if (error instanceof RequestUrlError) return refuse(statusFailure(400, 'BadRequest', error.message));
       throw error;
     }
+    summary.attributes = attributes;
     const access = await this.deps.decide(who, target.cluster, attributes);
+    summary.access = access;
     if (!access.allowed) {
       this.deps.logger.info(
         {
@@ -178,10 +229,11 @@ export class KubeProxy {
         },
         'denied',
       );
-      return { ok: false, status: forbiddenStatus(attributes, who.username, access.reason) };
+      return refuse(forbiddenStatus(attributes, who.username, access.reason));
     }
+    const admission = tracker.admit();
+    if (admission) return refuse(admission);
     const now = Math.floor(Date.now() / 1000);
-    const method = (req.method ?? 'GET').toUpperCase();
     const decision = this.deps.signer.sign({
       requestId,
       cluster: target.cluster,
@@ -201,9 +253,9 @@ export class KubeProxy {
       pathAndQuery: target.pathAndQuery,
       headers,
       decision,
-      clientAddress: req.socket.remoteAddress ?? '',
+      clientAddress: summary.sourceIp,
     };
-    return { ok: true, cluster: target.cluster, head };
+    return { ok: true, cluster: target.cluster, head, tracker };
   }
 }
 
