@@ -7,8 +7,16 @@ export const agentConfigSchema = z
       .string()
       .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label, e.g. dev-east'),
     BROKER_URL: z.url({ protocol: /^(https|wss)$/, error: 'must be an https:// URL of the broker' }),
+    /** A static credential (TETHER_BROKER_CLUSTERS on the broker); the alternative to enrollment. */
     TOKEN: z.string().min(1).optional(),
     TOKEN_FILE: z.string().min(1).optional(),
+    /** Enrollment: the one-time join token from `tether cluster add`, exchanged for a credential. */
+    JOIN_TOKEN_FILE: z.string().min(1).optional(),
+    /** Enrollment in a cluster: the Secret (in NAMESPACE) that keeps the agent's credential. */
+    CREDENTIAL_SECRET: z.string().min(1).optional(),
+    NAMESPACE: z.string().min(1).optional(),
+    /** Enrollment outside a cluster: the file (mode 0600) that keeps the agent's credential. */
+    CREDENTIAL_FILE: z.string().min(1).optional(),
     BROKER_CA_FILE: z.string().min(1).optional(),
     KUBECONFIG: z.string().min(1).optional(),
     KUBE_CONTEXT: z.string().min(1).optional(),
@@ -16,9 +24,37 @@ export const agentConfigSchema = z
     API_TOKEN_FILE: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
-  .refine((config) => config.TOKEN !== undefined || config.TOKEN_FILE !== undefined, {
-    message: 'the agent needs its broker credential: set TOKEN or TOKEN_FILE',
-    path: ['TOKEN'],
+  .superRefine((config, ctx) => {
+    const problem = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    const staticSource = config.TOKEN !== undefined || config.TOKEN_FILE !== undefined;
+    const enrolled =
+      config.JOIN_TOKEN_FILE !== undefined ||
+      config.CREDENTIAL_SECRET !== undefined ||
+      config.CREDENTIAL_FILE !== undefined;
+    if (config.TOKEN !== undefined && config.TOKEN_FILE !== undefined)
+      problem('TOKEN', 'set TOKEN or TOKEN_FILE, not both');
+    if (staticSource && enrolled)
+      problem(
+        'TOKEN',
+        'a static TOKEN/TOKEN_FILE and enrollment (JOIN_TOKEN_FILE, CREDENTIAL_SECRET, CREDENTIAL_FILE) exclude each other',
+      );
+    if (!staticSource && !enrolled)
+      problem(
+        'JOIN_TOKEN_FILE',
+        'the agent needs a broker credential: enrollment (JOIN_TOKEN_FILE with CREDENTIAL_SECRET or CREDENTIAL_FILE) or a static TOKEN/TOKEN_FILE',
+      );
+    if (enrolled && !staticSource) {
+      if (config.CREDENTIAL_SECRET !== undefined && config.CREDENTIAL_FILE !== undefined)
+        problem('CREDENTIAL_SECRET', 'set CREDENTIAL_SECRET (in a cluster) or CREDENTIAL_FILE, not both');
+      if (config.CREDENTIAL_SECRET === undefined && config.CREDENTIAL_FILE === undefined)
+        problem(
+          'CREDENTIAL_FILE',
+          'enrollment needs where to keep the credential: CREDENTIAL_SECRET or CREDENTIAL_FILE',
+        );
+    }
+    if (config.CREDENTIAL_SECRET !== undefined && config.NAMESPACE === undefined)
+      problem('NAMESPACE', 'required with CREDENTIAL_SECRET: the namespace of that Secret');
   });
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;

@@ -83,6 +83,31 @@ export const brokerConfigSchema = z
       .optional(),
     /** Folder of the embedded PGlite database when DATABASE_URL is unset; unset keeps it in memory. */
     DATA_DIR: z.string().min(1).optional(),
+    /** Comma-separated groups (as the broker sees them, after prefix and map) that may enroll clusters. */
+    ADMIN_GROUPS: z
+      .string()
+      .default('platform-admins')
+      .transform((text) =>
+        text
+          .split(',')
+          .map((g) => g.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string()).min(1, 'name at least one admin group')),
+    /** How long a join token from `tether cluster add|rotate` may wait for its agent. */
+    JOIN_TOKEN_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 24 * 3600)
+      .default(3600),
+    /** Lifetime of an agent's credential; the agent rotates it at about two thirds of this. */
+    AGENT_CREDENTIAL_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(30)
+      .max(365 * 24 * 3600)
+      .default(30 * 24 * 3600),
   })
   .superRefine((config, ctx) => {
     if (config.OIDC_ISSUER && !config.OIDC_CLIENT_ID) {

@@ -76,3 +76,48 @@ describe('agent configuration', () => {
     expect(problems).toMatch(/TOKEN/);
   });
 });
+
+describe('agent credential sources', () => {
+  const base = { CLUSTER_NAME: 'dev-east', BROKER_URL: 'https://broker.example' };
+  const problemsOf = async (raw: Record<string, string>): Promise<string> => {
+    const { agentConfigSchema } = await import('./agent-config.js');
+    try {
+      loadConfig(agentConfigSchema, { ...base, ...raw });
+      return '';
+    } catch (error) {
+      return (error as ConfigError).problems.join('\n');
+    }
+  };
+
+  it('accepts enrollment with a Secret in a namespace, or with a file, or a static token', async () => {
+    expect(
+      await problemsOf({
+        JOIN_TOKEN_FILE: '/j',
+        CREDENTIAL_SECRET: 'tether-agent',
+        NAMESPACE: 'tether-system',
+      }),
+    ).toBe('');
+    expect(await problemsOf({ CREDENTIAL_FILE: '/var/lib/tether/credential' })).toBe('');
+    expect(await problemsOf({ TOKEN_FILE: '/t' })).toBe('');
+  });
+
+  it('lists every conflict in one go: static and enrolled, two stores, a Secret without namespace', async () => {
+    const problems = await problemsOf({
+      TOKEN: 'x',
+      TOKEN_FILE: '/t',
+      JOIN_TOKEN_FILE: '/j',
+      CREDENTIAL_SECRET: 's',
+      CREDENTIAL_FILE: '/f',
+    });
+    expect(problems).toMatch(/TOKEN: set TOKEN or TOKEN_FILE, not both/);
+    expect(problems).toMatch(/exclude each other/);
+    expect(problems).toMatch(/NAMESPACE: required with CREDENTIAL_SECRET/);
+  });
+
+  it('an enrolled agent must say where its credential lives', async () => {
+    expect(await problemsOf({ JOIN_TOKEN_FILE: '/j' })).toMatch(/CREDENTIAL_SECRET or CREDENTIAL_FILE/);
+    expect(await problemsOf({ CREDENTIAL_SECRET: 's', CREDENTIAL_FILE: '/f', NAMESPACE: 'n' })).toMatch(
+      /not both/,
+    );
+  });
+});
