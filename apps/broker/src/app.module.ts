@@ -5,6 +5,8 @@ import { LoggerModule } from 'nestjs-pino';
 import { BROKER_CONFIG } from './broker-config.provider';
 import { brokerCoreProviders } from './broker-core.providers';
 import { AuthModule } from './auth/auth.module';
+import { DatabaseModule } from './database/database.module';
+import { EnrollmentModule } from './enrollment/enrollment.module';
 import { HealthController } from './health/health.controller';
 import { KubeProxyModule } from './kube-proxy/kube-proxy.module';
 
@@ -16,7 +18,9 @@ export class AppModule {
       global: true,
       imports: [
         AuthModule,
+        DatabaseModule,
         KubeProxyModule,
+        EnrollmentModule,
         LoggerModule.forRoot({
           pinoHttp: { ...loggerOptions({ service: 'broker', level: config.LOG_LEVEL }), autoLogging: false },
         }),

@@ -54,7 +54,6 @@ export class AccessRequestsModule implements NestModule, OnModuleInit, OnModuleD
   private sweep: NodeJS.Timeout | undefined;
 
   constructor(
-    @Inject(ACCESS_REQUEST_STORE) private readonly store: AccessRequestStore,
     private readonly requests: AccessRequestService,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
@@ -75,8 +74,8 @@ export class AccessRequestsModule implements NestModule, OnModuleInit, OnModuleD
     this.sweep.unref();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  // The store's database is shared and closed by BrokerDatabase once every module has stopped.
+  onModuleDestroy(): void {
     clearInterval(this.sweep);
-    await this.store.close();
   }
 }

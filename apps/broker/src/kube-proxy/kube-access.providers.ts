@@ -8,6 +8,9 @@ import { SessionTokens } from '../auth/session-tokens';
 import { ROOT_LOGGER } from '../broker-core.providers';
 import { BROKER_CONFIG } from '../broker-config.provider';
 import { ClusterRegistry } from '../clusters/cluster-registry';
+import { AgentAuthenticator } from '../enrollment/agent-authenticator';
+import type { EnrollmentStore } from '../enrollment/enrollment-store';
+import { ENROLLMENT_STORE } from '../enrollment/enrollment-store.provider';
 import { BrokerPolicy } from '../policy/broker-policy';
 import { decideAccess } from '../policy/policy-access';
 import { TunnelGateway } from '../tunnel-gateway/tunnel-gateway';
@@ -16,9 +19,14 @@ import { KubeProxy } from './kube-proxy';
 export const kubeAccessProviders: Provider[] = [
   {
     provide: TunnelGateway,
-    useFactory: (clusters: ClusterRegistry, signer: DecisionSigner, logger: Logger) =>
-      new TunnelGateway(clusters, () => [publicJwkOf(signer.currentKey)], logger),
-    inject: [ClusterRegistry, DecisionSigner, ROOT_LOGGER],
+    useFactory: (clusters: ClusterRegistry, store: EnrollmentStore, signer: DecisionSigner, logger: Logger) =>
+      new TunnelGateway(
+        clusters,
+        new AgentAuthenticator(store, clusters),
+        () => [publicJwkOf(signer.currentKey)],
+        logger,
+      ),
+    inject: [ClusterRegistry, ENROLLMENT_STORE, DecisionSigner, ROOT_LOGGER],
   },
   {
     provide: KubeProxy,

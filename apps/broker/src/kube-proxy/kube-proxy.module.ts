@@ -1,6 +1,5 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { AccessRequestsModule } from '../access-requests/access-requests.module';
-import { ClustersController } from '../clusters/clusters.controller';
 import { PolicyModule } from '../policy/policy.module';
 import { TunnelGateway } from '../tunnel-gateway/tunnel-gateway';
 import { kubeAccessProviders } from './kube-access.providers';
@@ -9,7 +8,6 @@ import { UpgradeRouter } from './upgrade-router';
 
 @Module({
   imports: [PolicyModule, AccessRequestsModule],
-  controllers: [ClustersController],
   providers: [...kubeAccessProviders, UpgradeRouter],
   exports: [TunnelGateway],
 })

@@ -5,6 +5,8 @@ import { TunnelAuthError, TunnelServer, type TunnelSession } from '@tether/tunne
 import type { Logger } from 'pino';
 import { bearerToken } from '../auth/bearer-token';
 import type { ClusterRegistry } from '../clusters/cluster-registry';
+import type { AgentAuthenticator } from '../enrollment/agent-authenticator';
+import { EnrollmentError } from '../enrollment/enrollment.errors';
 import type { ClusterTransport } from '../kube-proxy/kube-proxy';
 
 /**
@@ -16,18 +18,20 @@ export class TunnelGateway implements ClusterTransport {
 
   constructor(
     private readonly clusters: ClusterRegistry,
+    private readonly agents: AgentAuthenticator,
     private readonly decisionKeys: () => DecisionPublicJwk[],
     private readonly logger: Logger,
   ) {
     this.server = new TunnelServer({
       logger,
-      authenticate: (request) => {
-        const credential = bearerToken(request.headers.authorization);
-        if (!credential) throw new TunnelAuthError('agent credential missing', 401);
-        const cluster = this.clusters.clusterForAgentToken(credential);
-        if (!cluster)
-          throw new TunnelAuthError('agent credential is not valid for any registered cluster', 401);
-        return { clusterName: cluster.name };
+      authenticate: async (request) => {
+        try {
+          const agent = await this.agents.authenticate(bearerToken(request.headers.authorization));
+          return { clusterName: agent.clusterName, credentialId: agent.credentialId };
+        } catch (error) {
+          if (error instanceof EnrollmentError) throw new TunnelAuthError(error.message, 401);
+          throw error;
+        }
       },
     });
     this.server.on('session', (session) => this.onSession(session));
@@ -38,6 +42,15 @@ export class TunnelGateway implements ClusterTransport {
 
   isRegistered(cluster: string): boolean {
     return this.clusters.has(cluster);
+  }
+
+  /** Closes every tunnel of the cluster on this broker now (removal, revocation); how many there were. */
+  closeTunnels(cluster: string, reason: string): number {
+    const sessions = [...this.server.sessionsFor(cluster)];
+    for (const session of sessions) session.close(reason);
+    if (sessions.length > 0)
+      this.logger.info({ cluster, sessions: sessions.length, reason }, 'closed agent tunnels');
+    return sessions.length;
   }
 
   openStream(cluster: string, head: KubeRequestHead): Duplex | undefined {
