@@ -93,4 +93,38 @@ describe('SessionTokens', () => {
       'TOKEN_REVOKED',
     );
   });
+
+  describe('with a token already verified once', () => {
+    it('refuses it as soon as its session is revoked', async () => {
+      const revoked = new Set<string>();
+      const tokens = sessionTokens({ isRevoked: (sid) => revoked.has(sid) });
+      const token = await tokens.issue({ ...bob, sessionId: 's-1' }, 300);
+      expect(await codeOf(tokens.verify(token))).toBe('accepted');
+      revoked.add('s-1');
+      expect(await codeOf(tokens.verify(token))).toBe('TOKEN_REVOKED');
+    });
+
+    it('refuses it once it has expired, however recently it was accepted', async () => {
+      let now = Date.now();
+      const tokens = sessionTokens({ clockToleranceSeconds: 0, now: () => now });
+      const token = await tokens.issue(bob, 30);
+      expect(await codeOf(tokens.verify(token))).toBe('accepted');
+      now += 31_000;
+      expect(await codeOf(tokens.verify(token))).toBe('TOKEN_EXPIRED');
+    });
+
+    it('does not let a token that differs in its signature or claims ride on the cached one', async () => {
+      const tokens = sessionTokens();
+      const token = await tokens.issue(bob, 300);
+      expect(await codeOf(tokens.verify(token))).toBe('accepted');
+      const [header, payload, signature] = token.split('.');
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+      const promoted = Buffer.from(JSON.stringify({ ...claims, groups: ['platform-admins'] })).toString(
+        'base64url',
+      );
+      expect(await codeOf(tokens.verify(`${header}.${promoted}.${signature}`))).toBe('TOKEN_INVALID');
+      const flipped = signature.slice(0, -2) + (signature.endsWith('A') ? 'BA' : 'AA');
+      expect(await codeOf(tokens.verify(`${header}.${payload}.${flipped}`))).toBe('TOKEN_INVALID');
+    });
+  });
 });

@@ -1,6 +1,7 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { SessionTokenError } from './session-token.errors';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 /** The person behind a broker session, as the IdP described them at sign-in. */
 export interface SessionIdentity {
@@ -22,12 +23,16 @@ export interface SessionTokenSettings {
   clockToleranceSeconds?: number;
   /** Revocation check by session id; a revoked session's access tokens stop working at once. */
   isRevoked?: (sessionId: string) => boolean | Promise<boolean>;
+  /** The clock, for tests. */
+  now?: () => number;
 }
 
 const sessionTokenType = 'tether-session+jwt';
 
 /** Issues and checks the broker's short-lived access JWTs (EdDSA). */
 export class SessionTokens {
+  private readonly verified = new VerifiedTokenCache<SessionIdentity>(10_000, 60_000);
+
   constructor(private readonly settings: SessionTokenSettings) {}
 
   async issue(
@@ -59,6 +64,14 @@ export class SessionTokens {
 
   async verify(token: string | undefined): Promise<SessionIdentity> {
     if (!token) throw new SessionTokenError('TOKEN_MISSING', 'no bearer token');
+    const nowMs = this.settings.now?.() ?? Date.now();
+    const identity = this.verified.get(token, nowMs) ?? (await this.verifySignatureAndClaims(token, nowMs));
+    if (await this.settings.isRevoked?.(identity.sessionId))
+      throw new SessionTokenError('TOKEN_REVOKED', 'session was revoked');
+    return identity;
+  }
+
+  private async verifySignatureAndClaims(token: string, nowMs: number): Promise<SessionIdentity> {
     let payload;
     try {
       ({ payload } = await jwtVerify(token, this.settings.publicKey, {
@@ -68,6 +81,7 @@ export class SessionTokens {
         typ: sessionTokenType,
         clockTolerance: this.settings.clockToleranceSeconds ?? 30,
         requiredClaims: ['sub', 'exp', 'iat', 'sid'],
+        currentDate: new Date(nowMs),
       }));
     } catch (error) {
       if (error instanceof errors.JWTExpired)
@@ -85,9 +99,7 @@ export class SessionTokens {
     ) {
       throw new SessionTokenError('TOKEN_INVALID', 'session token lacks identity claims');
     }
-    if (await this.settings.isRevoked?.(sid))
-      throw new SessionTokenError('TOKEN_REVOKED', 'session was revoked');
-    return {
+    const identity: SessionIdentity = {
       subject: sub,
       username: name,
       ...(typeof email === 'string' ? { email } : {}),
@@ -95,5 +107,7 @@ export class SessionTokens {
       sessionId: sid,
       expiresAt: exp,
     };
+    this.verified.set(token, identity, exp * 1000, nowMs);
+    return identity;
   }
 }
