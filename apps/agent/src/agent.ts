@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { AgentConfig } from '@tether/config';
 import { DecisionKeySet, DecisionVerifier } from '@tether/decision';
-import { TunnelClient } from '@tether/tunnel';
+import { TunnelClient, TunnelRejectedError } from '@tether/tunnel';
 import type { Logger } from 'pino';
 import { ApiServerConnection } from './api-server/api-server-connection';
 import { checkImpersonationAllowed } from './api-server/impersonation-check';
+import { openAgentCredentials } from './enrollment/agent-credentials';
 import { KubeReplayer } from './replay/kube-replayer';
 import { StreamDispatcher } from './tunnel/stream-dispatcher';
 
@@ -27,11 +28,13 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
   const keys = new DecisionKeySet();
   const verifier = new DecisionVerifier({ cluster: config.CLUSTER_NAME, keys });
   const dispatcher = new StreamDispatcher(keys, new KubeReplayer(apiServer, verifier, logger), logger);
-  const credential = () => config.TOKEN ?? readFileSync(config.TOKEN_FILE as string, 'utf8').trim();
+  const brokerCa = config.BROKER_CA_FILE ? readFileSync(config.BROKER_CA_FILE) : undefined;
+  const credentials = await openAgentCredentials(config, apiServer, brokerCa, logger);
   const tunnel = new TunnelClient({
     url: tunnelUrl(config.BROKER_URL),
-    getHeaders: () => ({ Authorization: `Bearer ${credential()}` }),
-    ...(config.BROKER_CA_FILE ? { ca: readFileSync(config.BROKER_CA_FILE) } : {}),
+    // Read on every (re)connect only: a rotated credential takes over without dropping the tunnel.
+    getHeaders: async () => ({ Authorization: await credentials.header() }),
+    ...(brokerCa ? { ca: brokerCa } : {}),
     onStream: (stream) => dispatcher.dispatch(stream),
     info: { cluster: config.CLUSTER_NAME, impersonationAllowed: impersonation.allowed },
     logger,
@@ -40,13 +43,16 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
   tunnel.on('disconnected', ({ error, retryInMs }) =>
     logger.warn({ reason: error.message, retryInMs }, 'tunnel disconnected'),
   );
-  tunnel.on('connectFailed', ({ error, retryInMs }) =>
-    logger.warn({ reason: error.message, retryInMs }, 'tunnel connect failed'),
-  );
+  tunnel.on('connectFailed', ({ error, retryInMs }) => {
+    logger.warn({ reason: error.message, retryInMs }, 'tunnel connect failed');
+    if (error instanceof TunnelRejectedError && (error.status === 401 || error.status === 403))
+      credentials.noteRefused(error.reason);
+  });
   tunnel.start();
   return {
     tunnel,
     stop: async () => {
+      credentials.stop();
       await tunnel.close(10_000);
       apiServer.close();
     },

@@ -59,6 +59,11 @@ export class ApiServerConnection {
     return new ApiServerConnection(config, new URL(cluster.server), tls, tokenFile);
   }
 
+  /** The loaded kubeconfig, for client-node API clients (the credential Secret). */
+  get kubeConfig(): KubeConfig {
+    return this.config;
+  }
+
   /** The `Authorization` header value for the agent's own identity, re-read as the token rotates. */
   async authorizationHeader(now = Date.now()): Promise<string | undefined> {
     if (this.tokenFile) return `Bearer ${this.readTokenFile(this.tokenFile, now)}`;
