@@ -65,3 +65,17 @@ tether.dev/cluster: {{ .Values.clusterName | quote }}
 {{- define "tether-agent.clusterRoleName" -}}
 {{- printf "%s-%s-impersonator" .Release.Namespace (include "tether-agent.fullname" .) | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
+
+{{/*
+  "true" when the agent enrolls (join token, credential kept in a Secret); "" with a static credential.
+  The agent refuses both at once, so the chart does too.
+*/}}
+{{- define "tether-agent.enrolls" -}}
+{{- if .Values.existingTokenSecret -}}
+{{- if or .Values.joinToken .Values.existingJoinSecret -}}
+{{- fail "tether-agent: existingTokenSecret (a static credential) and joinToken/existingJoinSecret (enrollment) exclude each other; set one" -}}
+{{- end -}}
+{{- else -}}
+true
+{{- end -}}
+{{- end -}}

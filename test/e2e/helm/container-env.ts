@@ -1,0 +1,56 @@
+import type { RenderedObject } from './helm-chart.js';
+
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    fieldRef?: { fieldPath: string };
+    secretKeyRef?: { name: string; key: string };
+    configMapKeyRef?: { name: string; key: string };
+  };
+}
+
+export interface Container {
+  name: string;
+  image: string;
+  env?: EnvVar[];
+  ports?: Array<{ name: string; containerPort: number }>;
+  securityContext?: Record<string, unknown>;
+  resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+  livenessProbe?: { httpGet: { path: string; port: string | number; scheme?: string } };
+  readinessProbe?: { httpGet: { path: string; port: string | number; scheme?: string } };
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
+}
+
+export interface PodSpec {
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
+  securityContext?: Record<string, unknown>;
+  containers: Container[];
+  volumes?: Array<{ name: string; [source: string]: unknown }>;
+  affinity?: Record<string, unknown>;
+}
+
+export function podSpecOf(workload: RenderedObject): PodSpec {
+  return (workload as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
+}
+
+/**
+ * The environment a container would see, as the kubelet fills it in: literal values as they are,
+ * the namespace from the downward API, and Secret or ConfigMap references as `secretValue(ref)`.
+ */
+export function environmentOf(
+  container: Container,
+  { namespace, secretValue }: { namespace: string; secretValue: (name: string, key: string) => string },
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const variable of container.env ?? []) {
+    if (variable.value !== undefined) env[variable.name] = variable.value;
+    else if (variable.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[variable.name] = namespace;
+    else if (variable.valueFrom?.secretKeyRef) {
+      const ref = variable.valueFrom.secretKeyRef;
+      env[variable.name] = secretValue(ref.name, ref.key);
+    } else throw new Error(`environment variable ${variable.name}: source not understood by the test`);
+  }
+  return env;
+}
