@@ -1,6 +1,6 @@
 import { agentConfigSchema, envWithPrefix, loadConfig } from '@tether/config';
 import { environmentOf, podSpecOf } from './container-env.js';
-import { helm, chartPath, lint, render, type Rendered, type RenderedObject } from './helm-chart.js';
+import { helm, chartPath, lint, render, type Rendered } from './helm-chart.js';
 
 // The agent chart as helm renders it, for the values an operator is likely to set.
 const required = { clusterName: 'dev-east', broker: { url: 'https://tether.example.com' } };
