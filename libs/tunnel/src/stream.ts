@@ -38,6 +38,8 @@ export interface TunnelStreamOptions {
 }
 
 const READ_BUFFER = 64 * 1024;
+// Writes up to this size (and within the send window) are acknowledged before they leave; see queueOutbound.
+const eagerAcknowledgeBytes = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 export class TunnelStream extends Duplex implements FrameSource {
@@ -125,8 +127,16 @@ export class TunnelStream extends Duplex implements FrameSource {
       callback();
       return;
     }
-    this.writeCallback = callback;
     if (this.sendWindow.available > 0) this.controller.markReady(this);
+    // Bytes the peer has already granted credit for may wait here without breaking flow control; taking
+    // them at once lets the writer hand over its next chunk (a response head, its body, its end) in the
+    // same turn, so they leave as one message. Bounded by the window and a small cap per stream.
+    const buffered = this.outbound.byteLength;
+    if (buffered <= this.sendWindow.available && buffered <= eagerAcknowledgeBytes) {
+      callback();
+      return;
+    }
+    this.writeCallback = callback;
   }
 
   hasFrameReady(): boolean {
