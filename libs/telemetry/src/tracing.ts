@@ -1,0 +1,125 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+
+/** The standard OTEL_* variables Tether honours, as libs/config validated them (prefix stripped). */
+export interface OtelEnvironment {
+  SDK_DISABLED?: boolean;
+  SERVICE_NAME?: string;
+  TRACES_EXPORTER?: 'otlp' | 'none';
+  EXPORTER_OTLP_ENDPOINT?: string;
+  EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+}
+
+/**
+ * Where traces go, or undefined for off. Off unless an endpoint is named (TETHER_*_OTLP_ENDPOINT, or the
+ * standard OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT) or OTEL_TRACES_EXPORTER=otlp asks for the OTLP default
+ * (localhost:4318). OTEL_TRACES_EXPORTER=none and OTEL_SDK_DISABLED=true turn it off whatever is set.
+ */
+export function otlpTracesUrlOf(
+  tetherEndpoint: string | undefined,
+  otel: OtelEnvironment,
+): string | undefined {
+  if (otel.SDK_DISABLED || otel.TRACES_EXPORTER === 'none') return undefined;
+  if (tetherEndpoint) return withTracesPath(tetherEndpoint);
+  if (otel.EXPORTER_OTLP_TRACES_ENDPOINT) return otel.EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (otel.EXPORTER_OTLP_ENDPOINT) return withTracesPath(otel.EXPORTER_OTLP_ENDPOINT);
+  if (otel.TRACES_EXPORTER === 'otlp') return 'http://localhost:4318/v1/traces';
+  return undefined;
+}
+
+function withTracesPath(base: string): string {
+  return `${base.replace(/\/+$/, '')}/v1/traces`;
+}
+
+export interface TracingSettings {
+  service: string;
+  version?: string;
+  /** OTLP/HTTP (JSON) traces URL; tracing stays off without one. */
+  otlpTracesUrl?: string;
+}
+
+export interface Tracing {
+  readonly enabled: boolean;
+  /** Flushes the spans still queued and stops tracing. */
+  shutdown(): Promise<void>;
+}
+
+let enabled = false;
+
+/**
+ * Whether spans are being recorded. The request paths ask this first, so with tracing off a request
+ * pays one boolean read and creates no span objects at all.
+ */
+export function tracingEnabled(): boolean {
+  return enabled;
+}
+
+/** Tracing for a process: OTLP export in batches when a URL is given, otherwise nothing. */
+export function setupTracing(settings: TracingSettings): Tracing {
+  if (!settings.otlpTracesUrl) return { enabled: false, shutdown: async () => {} };
+  return install(settings.service, settings.version, [
+    new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.otlpTracesUrl })),
+  ]);
+}
+
+export interface InMemoryTracing extends Tracing {
+  /** Every span ended since installation or the last reset. */
+  spans(): ReadableSpan[];
+  reset(): void;
+}
+
+/** For tests: records every ended span in memory, synchronously. Replaces any tracing installed before. */
+export function installInMemoryTracing(service = 'test'): InMemoryTracing {
+  const exporter = new InMemorySpanExporter();
+  const tracing = install(service, undefined, [new SimpleSpanProcessor(exporter)]);
+  return {
+    ...tracing,
+    spans: () => exporter.getFinishedSpans(),
+    reset: () => exporter.reset(),
+  };
+}
+
+function install(service: string, version: string | undefined, spanProcessors: SpanProcessor[]): Tracing {
+  uninstallGlobals();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: service,
+      ...(version ? { [ATTR_SERVICE_VERSION]: version } : {}),
+    }),
+    spanProcessors,
+  });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(provider);
+  enabled = true;
+  return {
+    enabled: true,
+    shutdown: async () => {
+      enabled = false;
+      try {
+        await provider.shutdown();
+      } finally {
+        uninstallGlobals();
+      }
+    },
+  };
+}
+
+function uninstallGlobals(): void {
+  enabled = false;
+  trace.disable();
+  context.disable();
+  propagation.disable();
+}
