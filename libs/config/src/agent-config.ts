@@ -23,6 +23,12 @@ export const agentConfigSchema = z
     /** The agent's own API server token file, re-read whenever it rotates. In a cluster: the projected SA token. */
     API_TOKEN_FILE: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    /** /healthz, /readyz and /metrics (plain HTTP). In a pod the kubelet probes it, hence all interfaces. */
+    HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+    /** 0: any free port. */
+    HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9090),
+    /** OTLP/HTTP collector base URL (…:4318) for traces; off when unset (see also OTEL_*). */
+    OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).optional(),
   })
   .superRefine((config, ctx) => {
     const problem = (path: string, message: string) =>

@@ -108,6 +108,12 @@ export const brokerConfigSchema = z
       .min(30)
       .max(365 * 24 * 3600)
       .default(30 * 24 * 3600),
+    /** Plain-HTTP listener for Prometheus (`/metrics`), apart from the TLS port; default HOST. */
+    METRICS_HOST: z.string().min(1).optional(),
+    /** 0: any free port. */
+    METRICS_PORT: port.default(9090),
+    /** OTLP/HTTP collector base URL (…:4318) for traces; off when unset (see also OTEL_*). */
+    OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).optional(),
   })
   .superRefine((config, ctx) => {
     if (config.OIDC_ISSUER && !config.OIDC_CLIENT_ID) {
