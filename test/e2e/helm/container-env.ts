@@ -54,3 +54,24 @@ export function environmentOf(
   }
   return env;
 }
+
+/**
+ * Where a file path inside the container comes from: the volume mounted at its folder and the key that
+ * volume projects to its name. Throws when the path would not exist in the pod.
+ */
+export function fileSource(
+  pod: PodSpec,
+  container: Container,
+  path: string,
+): { volume: string; key: string } {
+  const folder = path.slice(0, path.lastIndexOf('/'));
+  const file = path.slice(path.lastIndexOf('/') + 1);
+  const mount = container.volumeMounts?.find((m) => m.mountPath === folder);
+  if (!mount) throw new Error(`${path}: nothing is mounted at ${folder}`);
+  const volume = pod.volumes?.find((v) => v.name === mount.name);
+  const source = (volume?.secret ?? volume?.configMap) as
+    { items?: Array<{ key: string; path: string }> } | undefined;
+  const item = source?.items?.find((i) => i.path === file);
+  if (!item) throw new Error(`${path}: volume ${mount.name} does not project ${file}`);
+  return { volume: mount.name, key: item.key };
+}
