@@ -137,6 +137,64 @@ ${exitCodeHelp}`,
       );
   }
 
+  const cluster = program
+    .command('cluster')
+    .description("enroll clusters (members of the broker's admin groups): add, ls, rm, rotate")
+    .addHelpText(
+      'after',
+      `
+\`cluster add\` prints a join token that works once (default: for an hour) and the helm install line
+that gives it to the cluster's agent; the agent exchanges it for its own credential, which it rotates
+itself. \`cluster rotate\` issues a new join token (a lost or expired one, or an agent that lost its
+credential); add --revoke-credentials when the current credential may have leaked.
+${exitCodeHelp}`,
+    );
+
+  cluster
+    .command('add')
+    .description('add a cluster: prints its one-time join token and the helm install line for its agent')
+    .argument('<name>', 'the cluster name, a DNS label (e.g. prod-eu-1); kubectl contexts get this name')
+    .option(
+      '--labels <list>',
+      'comma-separated key=value labels, e.g. env=prod,region=eu (policies match them)',
+    )
+    .addOption(brokerOption())
+    .addOption(outputOption())
+    .action(async (name: string, options) =>
+      (await import('./commands/cluster-add.command.js')).clusterAddCommand(ctx, name, options),
+    );
+
+  cluster
+    .command('ls')
+    .description("list clusters with their agents' tunnels, join tokens and credential expiry")
+    .addOption(brokerOption())
+    .addOption(outputOption())
+    .action(async (options) =>
+      (await import('./commands/cluster-ls.command.js')).clusterLsCommand(ctx, options),
+    );
+
+  cluster
+    .command('rm')
+    .description('remove a cluster: closes its tunnel now and refuses its agent from then on')
+    .argument('<name>', 'the cluster')
+    .option('--yes', 'do not ask for confirmation')
+    .addOption(brokerOption())
+    .addOption(outputOption())
+    .action(async (name: string, options) =>
+      (await import('./commands/cluster-rm.command.js')).clusterRmCommand(ctx, name, options),
+    );
+
+  cluster
+    .command('rotate')
+    .description('issue a new join token for the cluster (earlier unused ones stop working)')
+    .argument('<name>', 'the cluster')
+    .option('--revoke-credentials', "also refuse the agent's current credential at once (closes its tunnel)")
+    .addOption(brokerOption())
+    .addOption(outputOption())
+    .action(async (name: string, options) =>
+      (await import('./commands/cluster-rotate.command.js')).clusterRotateCommand(ctx, name, options),
+    );
+
   program
     .command('policy')
     .description('work with access policy files')

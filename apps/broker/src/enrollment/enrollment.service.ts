@@ -153,9 +153,8 @@ export class EnrollmentService {
       );
     if (!(await this.deps.store.removeCluster(name)))
       throw new EnrollmentError('not_found', `no enrolled cluster is named ${name}`);
-    await this.deps.refresh();
-    // The refresh closed them already when the cluster was known here; this covers a stale cache too.
     const tunnelsClosed = this.deps.closeTunnels(name, `cluster ${name} was removed from the broker`);
+    await this.deps.refresh();
     this.audit('cluster.removed', who.username, name, {});
     return { name, tunnelsClosed };
   }

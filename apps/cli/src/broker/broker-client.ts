@@ -43,6 +43,10 @@ export class BrokerClient {
     return this.json<T>('POST', path, body, accessToken);
   }
 
+  deleteJson<T>(path: string, accessToken?: string): Promise<T> {
+    return this.json<T>('DELETE', path, undefined, accessToken);
+  }
+
   /** A warning line when this machine's clock is far from the broker's, else undefined. */
   clockSkewWarning(): string | undefined {
     if (this.clockSkewMs === undefined || Math.abs(this.clockSkewMs) < skewWarningMs) return undefined;

@@ -18,6 +18,8 @@ export interface CommandContext {
   now: () => number;
   /** Replaces the system browser (tests). */
   openBrowser?: (url: string) => boolean;
+  /** Asks the person at the terminal (stderr) and resolves with the line typed; absent without a terminal. */
+  prompt?: (question: string) => Promise<string>;
 }
 
 /** The broker a command talks to, with how to trust it. */

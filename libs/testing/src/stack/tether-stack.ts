@@ -52,6 +52,8 @@ export interface TetherStackOptions {
    * folder, so a test may edit it without touching the one in the repository.
    */
   policyFile?: string;
+  /** Extra TETHER_BROKER_* settings, e.g. a short agent credential lifetime. */
+  brokerEnv?: Record<string, string>;
 }
 
 export const brokerIdpClient = { clientId: 'tether-broker', clientSecret: 'dev-broker-secret' };
@@ -147,6 +149,7 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
       TETHER_BROKER_POLICY_FILE: policyFile,
       TETHER_BROKER_DATA_DIR: join(dir, 'broker-data'),
       ...signInEnv,
+      ...options.brokerEnv,
     },
     readyPattern: /broker listening/,
   };
