@@ -14,6 +14,8 @@ export interface KubeRequestHead {
   decision: string;
   /** The client address the broker saw, for X-Forwarded-For. */
   clientAddress: string;
+  /** W3C trace context of the broker's tunnel span, when tracing is on; the agent ignores a malformed one. */
+  traceparent?: string;
 }
 
 /** The broker's public decision keys, pushed to the agent on connect and on every rotation. */

@@ -41,6 +41,8 @@ export interface TunnelClientOptions {
   /** Sent to the broker in HELLO, e.g. the agent version. */
   info?: Record<string, unknown>;
   logger?: TunnelLogger;
+  /** Called each time an agent-side stream waits for credit (for a metrics counter). */
+  onFlowControlStall?: () => void;
 }
 
 export interface TunnelClientEvents {
@@ -162,6 +164,7 @@ export class TunnelClient extends EventEmitter<TunnelClientEvents> {
       role: 'client',
       logger: this.logger,
       info: this.options.info,
+      ...(this.options.onFlowControlStall ? { onFlowControlStall: this.options.onFlowControlStall } : {}),
     });
     this.sessions.add(session);
     let wasReady = false;

@@ -40,6 +40,8 @@ export interface TunnelServerOptions {
   path?: string;
   session?: SessionSettings;
   logger?: TunnelLogger;
+  /** Called each time a broker-side stream waits for credit (for a metrics counter). */
+  onFlowControlStall?: () => void;
 }
 
 export interface TunnelServerEvents {
@@ -52,6 +54,7 @@ export class TunnelServer extends EventEmitter<TunnelServerEvents> {
   readonly path: string;
   private readonly authenticate: AuthenticateAgent;
   private readonly settings: SessionSettings;
+  private readonly onFlowControlStall: (() => void) | undefined;
   private readonly logger: TunnelLogger;
   private readonly wss: WebSocketServer;
   private readonly registry = new SessionRegistry();
@@ -65,6 +68,7 @@ export class TunnelServer extends EventEmitter<TunnelServerEvents> {
     this.authenticate = options.authenticate;
     this.path = options.path ?? '/tunnel/v1';
     this.settings = options.session ?? {};
+    this.onFlowControlStall = options.onFlowControlStall;
     this.logger = options.logger ?? silentLogger;
     this.wss = new WebSocketServer({
       noServer: true,
@@ -193,6 +197,7 @@ export class TunnelServer extends EventEmitter<TunnelServerEvents> {
       identity,
       logger: this.logger,
       info: { clusterName, sessionId: id },
+      ...(this.onFlowControlStall ? { onFlowControlStall: this.onFlowControlStall } : {}),
     });
     this.live.add(session);
     this.logger.info({ cluster: clusterName, session: id, remote }, 'agent connected');

@@ -54,6 +54,8 @@ export interface SessionOptions extends SessionSettings {
   identity?: Readonly<Record<string, unknown>>;
   /** Session id for logs on both sides; a random UUID when not given. */
   id?: string;
+  /** Counts flow-control stalls: a stream of this side ran out of send credit with bytes waiting. */
+  onFlowControlStall?: () => void;
 }
 
 export type SessionState = 'handshaking' | 'open' | 'closed';
@@ -135,6 +137,7 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
         if (this.forget(stream)) this.scheduler.sendControl(encodeReset(stream.id, code, reason));
       },
       streamDone: (stream) => void this.forget(stream),
+      ...(options.onFlowControlStall ? { creditStalled: options.onFlowControlStall } : {}),
     };
     this.scheduler = new FairScheduler(this.sendMessage, {
       batchBytes: this.settings.batchBytes,

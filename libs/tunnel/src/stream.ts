@@ -23,6 +23,8 @@ export interface StreamController {
   resetStream(stream: TunnelStream, code: ResetCode, reason: string): void;
   /** FIN went both ways: forget the stream (its reader may still be draining buffered data). */
   streamDone(stream: TunnelStream): void;
+  /** The stream has bytes to send and no credit left: its writer now waits for the peer's reader. */
+  creditStalled?(stream: TunnelStream): void;
 }
 
 export interface TunnelStreamOptions {
@@ -122,12 +124,14 @@ export class TunnelStream extends Duplex implements FrameSource {
   }
 
   private queueOutbound(chunks: Buffer[], callback: (error?: Error | null) => void): void {
+    const wasWaiting = !this.outbound.isEmpty;
     for (const chunk of chunks) this.outbound.push(chunk);
     if (this.outbound.isEmpty) {
       callback();
       return;
     }
     if (this.sendWindow.available > 0) this.controller.markReady(this);
+    else if (!wasWaiting) this.controller.creditStalled?.(this);
     // Bytes the peer has already granted credit for may wait here without breaking flow control; taking
     // them at once lets the writer hand over its next chunk (a response head, its body, its end) in the
     // same turn, so they leave as one message. Bounded by the window and a small cap per stream.
@@ -152,7 +156,10 @@ export class TunnelStream extends Duplex implements FrameSource {
       if (size <= 0) return undefined;
       const payload = this.outbound.take(size);
       this.sendWindow.consume(size);
-      if (!this.outbound.isEmpty) return { payload, fin: false };
+      if (!this.outbound.isEmpty) {
+        if (this.sendWindow.available === 0) this.controller.creditStalled?.(this);
+        return { payload, fin: false };
+      }
       // The writer hears back once the socket has the bytes, as with a net.Socket.
       const onSent = this.writeCallback;
       this.writeCallback = undefined;
