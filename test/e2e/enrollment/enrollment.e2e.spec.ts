@@ -206,7 +206,7 @@ describe('enrolling clusters with tether cluster and the join token', () => {
 
     const ls = await alice.tether('cluster', 'ls');
     expect(ls.stdout).toMatch(/^prod-eu\s+online \(1\)\s+enrolled\s+used\s+\d{4}-.*env=prod,region=eu$/m);
-    expect(ls.stdout).toMatch(/^dev-east\s+online \(1\)\s+static/m);
+    expect(ls.stdout).toMatch(/^dev-east\s+online \(1\)\s+enrolled\s+used/m);
   });
 
   it('the same join token on a second agent is refused, saying it was used and what to run', async () => {

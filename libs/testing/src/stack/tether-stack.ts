@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiServerSimulator } from '../apiserver/api-server-simulator.js';
@@ -9,6 +8,7 @@ import { findRepoRoot } from '../kubectl/kubectl-binary.js';
 import { freePort } from './free-port.js';
 import { type StartedNode, startNode } from './node-process.js';
 import { SessionTokenMinter } from './session-token-minter.js';
+import { joinTokenFor } from './stack-enrollment.js';
 import { loadOrCreateMaterials } from './stack-materials.js';
 
 const repoRoot = findRepoRoot(__dirname);
@@ -73,7 +73,10 @@ export interface TetherStack {
   policyFile: string;
   /** A session token for a person, minted with the broker's session key (until sign-in exists). */
   tokenFor(username: string, groups: string[]): Promise<string>;
-  /** The environment an agent of this cluster runs with, e.g. to start a misbehaving one. */
+  /**
+   * The environment of a second agent process for this cluster, e.g. a misbehaving one: the running
+   * agent's current (enrolled) credential as a static TETHER_AGENT_TOKEN.
+   */
   agentEnv(cluster: 'dev-east' | 'dev-west'): Record<string, string>;
   /** A kubeconfig with one context per cluster, pointing at the broker. */
   kubeconfig(token: string): string;
@@ -100,10 +103,6 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
       manifests: [demoClusterManifests, developersView],
       logIntervalMs,
     }),
-  };
-  const agentCredentials = {
-    'dev-east': 'east-agent-credential-0123456789',
-    'dev-west': 'west-agent-credential-0123456789',
   };
   const port = options.brokerPort || (await freePort());
   const brokerUrl = `https://127.0.0.1:${port}`;
@@ -140,12 +139,6 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
       TETHER_BROKER_TLS_KEY_FILE: materials.keyFile,
       TETHER_BROKER_PUBLIC_URL: brokerUrl,
       TETHER_BROKER_SESSION_KEY_FILE: materials.sessionKeyFile,
-      TETHER_BROKER_CLUSTERS: JSON.stringify(
-        Object.entries(agentCredentials).map(([name, credential]) => ({
-          name,
-          agentTokenSha256: sha256(credential),
-        })),
-      ),
       TETHER_BROKER_POLICY_FILE: policyFile,
       TETHER_BROKER_DATA_DIR: join(dir, 'broker-data'),
       ...signInEnv,
@@ -155,23 +148,50 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
   };
   let broker = await startNode(brokerMain, brokerOptions);
 
-  const agentEnv = (name: 'dev-east' | 'dev-west'): Record<string, string> => {
+  const sessions = new SessionTokenMinter(brokerUrl, materials.sessionKey);
+
+  // The agents join as an operator's would: a join token from the broker's admin API, exchanged once
+  // for a credential kept in the state folder (reused on the next start while it is valid).
+  const admin = await sessions.mint('tether-stack', ['platform-admins']);
+  const credentialFile = (name: string) => join(dir, `${name}-agent-credential.json`);
+  const kubeconfigFor = (name: 'dev-east' | 'dev-west') => {
     const kubeconfigPath = join(dir, `${name}-agent.kubeconfig`);
     writeFileSync(kubeconfigPath, clusters[name].kubeconfig({ token: agentClusterToken }));
+    return kubeconfigPath;
+  };
+  const enrolledAgentEnv = async (name: 'dev-east' | 'dev-west'): Promise<Record<string, string>> => {
+    const joinTokenFile = join(dir, `${name}-join-token`);
+    writeFileSync(joinTokenFile, await joinTokenFor(brokerUrl, materials.caPem, admin, name), {
+      mode: 0o600,
+    });
     return {
       TETHER_AGENT_CLUSTER_NAME: name,
       TETHER_AGENT_BROKER_URL: brokerUrl,
       TETHER_AGENT_BROKER_CA_FILE: materials.caFile,
-      TETHER_AGENT_TOKEN: agentCredentials[name],
-      TETHER_AGENT_KUBECONFIG: kubeconfigPath,
+      TETHER_AGENT_JOIN_TOKEN_FILE: joinTokenFile,
+      TETHER_AGENT_CREDENTIAL_FILE: credentialFile(name),
+      TETHER_AGENT_KUBECONFIG: kubeconfigFor(name),
+    };
+  };
+  // For a second process presenting this cluster's agent credential (e.g. an impostor): the credential
+  // the running agent holds now, as a static token.
+  const agentEnv = (name: 'dev-east' | 'dev-west'): Record<string, string> => {
+    const stored = JSON.parse(readFileSync(credentialFile(name), 'utf8')) as { credential: string };
+    return {
+      TETHER_AGENT_CLUSTER_NAME: name,
+      TETHER_AGENT_BROKER_URL: brokerUrl,
+      TETHER_AGENT_BROKER_CA_FILE: materials.caFile,
+      TETHER_AGENT_TOKEN: stored.credential,
+      TETHER_AGENT_KUBECONFIG: kubeconfigFor(name),
     };
   };
   const agents = {} as Record<'dev-east' | 'dev-west', StartedNode>;
   for (const name of ['dev-east', 'dev-west'] as const) {
-    agents[name] = await startNode(agentMain, { env: agentEnv(name), readyPattern: /tunnel connected/ });
+    agents[name] = await startNode(agentMain, {
+      env: await enrolledAgentEnv(name),
+      readyPattern: /tunnel connected/,
+    });
   }
-
-  const sessions = new SessionTokenMinter(brokerUrl, materials.sessionKey);
 
   return {
     brokerUrl,
@@ -199,10 +219,6 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
       if (!options.stateDir) rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 function brokerKubeconfig(brokerUrl: string, caPem: string, token: string): string {
