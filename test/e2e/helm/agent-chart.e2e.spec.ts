@@ -1,5 +1,5 @@
 import { agentConfigSchema, envWithPrefix, loadConfig } from '@tether/config';
-import { environmentOf, podSpecOf } from './container-env.js';
+import { environmentOf, fileSource, podSpecOf } from './container-env.js';
 import { helm, chartPath, lint, render, type Rendered } from './helm-chart.js';
 
 // The agent chart as helm renders it, for the values an operator is likely to set.
@@ -168,6 +168,20 @@ describe('tether-agent chart', () => {
     expect(podSpecOf(full.one('Deployment')).containers[0]?.image).toBe(
       `ghcr.io/tether-dev/tether-agent@sha256:${'a'.repeat(64)}`,
     );
+  });
+
+  it('mounts every file the agent is pointed at', () => {
+    for (const rendered of [full, staticToken]) {
+      const pod = podSpecOf(rendered.one('Deployment'));
+      const container = pod.containers[0];
+      if (!container) throw new Error('no container');
+      const env = environment(rendered);
+      const files = ['TETHER_AGENT_JOIN_TOKEN_FILE', 'TETHER_AGENT_TOKEN_FILE', 'TETHER_AGENT_BROKER_CA_FILE']
+        .map((name) => env[name])
+        .filter((path): path is string => path !== undefined);
+      expect(files.length).toBeGreaterThan(0);
+      for (const path of files) expect(() => fileSource(pod, container, path)).not.toThrow();
+    }
   });
 
   it('uses an existing join Secret instead of creating one', async () => {
