@@ -9,7 +9,8 @@ export type EnrollmentErrorCode =
   | 'join_token_revoked'
   | 'join_token_wrong_cluster'
   | 'credential_refused'
-  | 'credential_replaced';
+  | 'credential_replaced'
+  | 'rate_limited';
 
 const STATUS: Record<EnrollmentErrorCode, number> = {
   invalid_request: 400,
@@ -23,6 +24,7 @@ const STATUS: Record<EnrollmentErrorCode, number> = {
   join_token_wrong_cluster: 401,
   credential_refused: 401,
   credential_replaced: 409,
+  rate_limited: 429,
 };
 
 /** Why an enrollment call failed; the filter turns it into a JSON problem, the agent and CLI read `code`. */
