@@ -83,8 +83,8 @@ export class EnrollmentClient {
             const code = typeof problem.error === 'string' ? problem.error : `http_${status}`;
             const message =
               typeof problem.error_description === 'string' ? problem.error_description : `HTTP ${status}`;
-            // 4xx with a problem is the broker's answer; 5xx and anything else may pass.
-            if (status >= 400 && status < 500 && typeof problem.error === 'string')
+            // 4xx with a problem is the broker's answer; 429, 5xx and anything else may pass.
+            if (status >= 400 && status < 500 && status !== 429 && typeof problem.error === 'string')
               reject(new EnrollmentRefusedError(status, code, message));
             else reject(new Error(`${url.origin}${path} failed: ${message}`));
           });
