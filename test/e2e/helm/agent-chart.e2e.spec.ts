@@ -13,6 +13,7 @@ const everything = {
   joinToken: 'tjt_0123456789abcdef',
   replicaCount: 2,
   logLevel: 'debug',
+  telemetry: { otlpEndpoint: 'http://otel-collector.monitoring:4318' },
   rbac: {
     impersonateServiceAccounts: true,
     impersonateExtras: ['tether.dev/request-id', 'acme.com/project'],

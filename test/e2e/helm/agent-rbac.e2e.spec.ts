@@ -149,6 +149,15 @@ describe('agent chart RBAC, default values', () => {
       patch,
     ]);
     expect(patched.code).toBe(0);
+    // The agent's store replaces the Secret (update, carrying the resourceVersion it read).
+    const current = JSON.parse(
+      (await cluster.agent.run(['get', 'secret', credentialSecret, '-n', AGENT_NAMESPACE, '-o', 'json']))
+        .stdout,
+    ) as { data: Record<string, string> };
+    current.data = { credential: Buffer.from('rotated').toString('base64') };
+    const replaced = await cluster.agent.run(['replace', '-f', '-'], { stdin: JSON.stringify(current) });
+    expect(replaced.stderr).toBe('');
+    expect(replaced.code).toBe(0);
     const created = await cluster.agent.run([
       'create',
       'secret',

@@ -175,6 +175,12 @@ describe('tether-broker chart', () => {
       TETHER_BROKER_AUDIT_SPOOL_MAX_BYTES: '1073741824',
       TETHER_BROKER_AUDIT_SPOOL_FULL_POLICY: 'fail-closed',
     });
+    expect(env.TETHER_BROKER_METRICS_PORT).toBe('9090');
+    expect(broker(defaults).pod.containers[0]?.ports).toEqual([
+      { name: 'https', containerPort: 8443, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9090, protocol: 'TCP' },
+    ]);
+    expect(env.TETHER_BROKER_OTLP_ENDPOINT).toBeUndefined();
     expect(env.TETHER_BROKER_POLICY_FILE).toBeUndefined();
     expect(env.TETHER_BROKER_OIDC_ISSUER).toBeUndefined();
   });
