@@ -95,6 +95,20 @@ describe('CredentialKeeper', () => {
     expect((error as Error).message).toMatch(/join_token_used.*tether cluster rotate dev-east.*helm upgrade/);
   });
 
+  it('a replica whose sibling just used the shared join token takes the credential the sibling stored', async () => {
+    const path = tokenFile('tjt_shared');
+    const sibling = keeper(path);
+    const replica = keeper(path);
+    // This replica is refused (the sibling won the race) and the sibling stores its credential just after.
+    broker.joinAnswer = async () => {
+      broker.joinAnswer = async () => grant('tac_sibling');
+      setTimeout(() => void sibling.start(), 1);
+      throw new EnrollmentRefusedError(401, 'join_token_used', 'already used');
+    };
+    await replica.start();
+    expect(await replica.header()).toBe('Bearer tac_sibling');
+  });
+
   it('without a stored credential or a join token it says how to enroll', async () => {
     await expect(keeper().start()).rejects.toThrow(
       /no agent credential in file .*`tether cluster add dev-east`/,

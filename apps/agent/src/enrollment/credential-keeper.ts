@@ -85,11 +85,18 @@ export class CredentialKeeper {
     }
     const joined = await this.joinWithRetry(joinToken);
     if (joined) return joined;
-    // Another replica of this agent may have joined with the same token and stored the credential.
-    const winner = await this.readStore();
-    if (winner && this.usable(winner)) {
-      this.adopt(winner);
-      return winner;
+    // Another replica of this agent may have joined with the same token and be storing the credential.
+    for (let look = 0; look < 3; look++) {
+      const winner = await this.readStore();
+      if (winner && this.usable(winner)) {
+        this.options.logger.info(
+          'another agent replica joined with this token; using the credential it stored',
+        );
+        this.adopt(winner);
+        return winner;
+      }
+      if (this.lastJoinCode !== 'join_token_used') break;
+      await sleep(this.retry.baseMs * 2);
     }
     throw this.lastJoinRefusal as Error;
   }
@@ -156,6 +163,7 @@ export class CredentialKeeper {
   }
 
   private lastJoinRefusal: EnrollmentFatalError | undefined;
+  private lastJoinCode: string | undefined;
 
   private async joinWithRetry(joinToken: string): Promise<StoredCredential | undefined> {
     this.triedJoinTokens.add(sha256(joinToken));
@@ -178,6 +186,7 @@ export class CredentialKeeper {
       } catch (error) {
         if (error instanceof EnrollmentFatalError) throw error;
         if (error instanceof EnrollmentRefusedError) {
+          this.lastJoinCode = error.code;
           this.lastJoinRefusal = new EnrollmentFatalError(
             `the broker refused the join token (${error.code}): ${error.message}; then give the agent the new token (helm upgrade --set joinToken=...)`,
           );
