@@ -139,9 +139,9 @@ describe('tether-agent chart', () => {
     });
     const config = loadConfig(agentConfigSchema, envWithPrefix(env, 'TETHER_AGENT_'));
     expect(config.CREDENTIAL_SECRET).toBe('tether-agent-credential');
-    expect(
-      loadConfig(agentConfigSchema, envWithPrefix(environment(full), 'TETHER_AGENT_')).JOIN_TOKEN_FILE,
-    ).toBe('/var/run/tether/join/token');
+    const fullConfig = loadConfig(agentConfigSchema, envWithPrefix(environment(full), 'TETHER_AGENT_'));
+    expect(fullConfig.JOIN_TOKEN_FILE).toBe('/var/run/tether/join/token');
+    expect(fullConfig.OTLP_ENDPOINT).toBe('http://otel-collector.monitoring:4318');
     expect(
       loadConfig(agentConfigSchema, envWithPrefix(environment(staticToken), 'TETHER_AGENT_')).TOKEN_FILE,
     ).toBe('/var/run/tether/token/token');
