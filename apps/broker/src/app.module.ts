@@ -1,8 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import type { BrokerConfig } from '@tether/config';
+import type { BrokerConfig, OtelEnvironmentConfig } from '@tether/config';
 import { loggerOptions } from '@tether/logging';
 import { LoggerModule } from 'nestjs-pino';
-import { BROKER_CONFIG } from './broker-config.provider';
+import { BROKER_CONFIG, OTEL_ENVIRONMENT } from './broker-config.provider';
 import { brokerCoreProviders } from './broker-core.providers';
 import { AuthModule } from './auth/auth.module';
 import { DatabaseModule } from './database/database.module';
@@ -12,7 +12,10 @@ import { KubeProxyModule } from './kube-proxy/kube-proxy.module';
 
 @Module({})
 export class AppModule {
-  static forConfig(config: BrokerConfig): DynamicModule {
+  static forConfig(
+    config: BrokerConfig,
+    otel: OtelEnvironmentConfig = { SDK_DISABLED: false },
+  ): DynamicModule {
     return {
       module: AppModule,
       global: true,
@@ -26,7 +29,11 @@ export class AppModule {
         }),
       ],
       controllers: [HealthController],
-      providers: [{ provide: BROKER_CONFIG, useValue: config }, ...brokerCoreProviders],
+      providers: [
+        { provide: BROKER_CONFIG, useValue: config },
+        { provide: OTEL_ENVIRONMENT, useValue: otel },
+        ...brokerCoreProviders,
+      ],
       exports: [
         BROKER_CONFIG,
         ...brokerCoreProviders.map((provider) => (provider as { provide: unknown }).provide as string),

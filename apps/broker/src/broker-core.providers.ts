@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Provider } from '@nestjs/common';
-import type { BrokerConfig } from '@tether/config';
+import type { BrokerConfig, OtelEnvironmentConfig } from '@tether/config';
 import { DecisionSigner } from '@tether/decision';
 import { createLogger } from '@tether/logging';
+import type { Logger } from 'pino';
 import { SessionStore } from './auth/session-store';
 import { SessionTokens } from './auth/session-tokens';
-import { BROKER_CONFIG } from './broker-config.provider';
+import { BROKER_CONFIG, OTEL_ENVIRONMENT } from './broker-config.provider';
 import { loadOrGenerateEd25519 } from './broker-keys';
 import { ClusterRegistry } from './clusters/cluster-registry';
+import { BrokerTelemetry } from './telemetry/broker-telemetry';
 
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 export const sessionAudience = 'tether-kube';
@@ -57,6 +59,12 @@ export const brokerCoreProviders: Provider[] = [
       });
     },
     inject: [BROKER_CONFIG],
+  },
+  {
+    provide: BrokerTelemetry,
+    useFactory: (config: BrokerConfig, otel: OtelEnvironmentConfig, logger: Logger) =>
+      new BrokerTelemetry(config, otel, logger),
+    inject: [BROKER_CONFIG, OTEL_ENVIRONMENT, ROOT_LOGGER],
   },
   {
     provide: ClusterRegistry,

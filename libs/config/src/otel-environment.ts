@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { envWithPrefix, loadConfig } from './load-config.js';
 
 /**
  * The standard OpenTelemetry variables Tether honours (OTEL_*, prefix stripped), validated like every
@@ -20,3 +21,8 @@ export const otelEnvironmentSchema = z.object({
 });
 
 export type OtelEnvironmentConfig = z.infer<typeof otelEnvironmentSchema>;
+
+/** The OTEL_* variables of an environment, validated; the apps' mains call this once. */
+export function readOtelEnvironment(env: NodeJS.ProcessEnv): OtelEnvironmentConfig {
+  return loadConfig(otelEnvironmentSchema, envWithPrefix(env, 'OTEL_'), 'OpenTelemetry settings (OTEL_*)');
+}

@@ -1,3 +1,4 @@
+export { CounterCell, HistogramCell, LabelledCounter, LabelledHistogram } from './labelled-metrics.js';
 export { createMetricsRegistry } from './metrics-registry.js';
 export type { MetricsSettings } from './metrics-registry.js';
 export { startTelemetryServer } from './telemetry-server.js';

@@ -91,8 +91,12 @@ export function installInMemoryTracing(service = 'test'): InMemoryTracing {
   };
 }
 
+let installed = false;
+
 function install(service: string, version: string | undefined, spanProcessors: SpanProcessor[]): Tracing {
-  uninstallGlobals();
+  // Only undo our own earlier install: disabling resets the API's proxy provider for everyone.
+  if (installed) uninstallGlobals();
+  installed = true;
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: service,
@@ -119,6 +123,7 @@ function install(service: string, version: string | undefined, spanProcessors: S
 
 function uninstallGlobals(): void {
   enabled = false;
+  installed = false;
   trace.disable();
   context.disable();
   propagation.disable();

@@ -54,7 +54,8 @@ export class TunnelServer extends EventEmitter<TunnelServerEvents> {
   readonly path: string;
   private readonly authenticate: AuthenticateAgent;
   private readonly settings: SessionSettings;
-  private readonly onFlowControlStall: (() => void) | undefined;
+  /** Called each time a stream of a session started from now on waits for credit (for a metrics counter). */
+  onFlowControlStall: (() => void) | undefined;
   private readonly logger: TunnelLogger;
   private readonly wss: WebSocketServer;
   private readonly registry = new SessionRegistry();

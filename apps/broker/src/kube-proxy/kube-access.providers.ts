@@ -14,6 +14,7 @@ import { ENROLLMENT_STORE } from '../enrollment/enrollment-store.provider';
 import { BrokerPolicy } from '../policy/broker-policy';
 import { decideAccess } from '../policy/policy-access';
 import { TunnelGateway } from '../tunnel-gateway/tunnel-gateway';
+import { BrokerTelemetry } from '../telemetry/broker-telemetry';
 import { KubeProxy } from './kube-proxy';
 
 export const kubeAccessProviders: Provider[] = [
@@ -39,6 +40,7 @@ export const kubeAccessProviders: Provider[] = [
       gateway: TunnelGateway,
       logger: Logger,
       grants: ActiveGrants,
+      telemetry: BrokerTelemetry,
     ) =>
       new KubeProxy({
         authenticate: (token) => sessions.verify(token),
@@ -54,6 +56,7 @@ export const kubeAccessProviders: Provider[] = [
         signer,
         decisionLifetimeSeconds: config.DECISION_LIFETIME_SECONDS,
         logger,
+        observers: [telemetry.kubeRequestObserver(gateway, clusters)],
       }),
     inject: [
       BROKER_CONFIG,
@@ -64,6 +67,7 @@ export const kubeAccessProviders: Provider[] = [
       TunnelGateway,
       ROOT_LOGGER,
       ActiveGrants,
+      BrokerTelemetry,
     ],
   },
 ];

@@ -23,6 +23,7 @@ import type { AccessDecision } from '../policy/policy-access';
 import { awaitResponseHead } from './await-response-head';
 import { kubeRequestAttributes } from './kube-request-attributes';
 import type { KubeRequestObserver, KubeRequestSummary } from './kube-request-observer';
+import { traceKubeRequest } from './kube-request-trace';
 import { KubeRequestTracker } from './kube-request-tracker';
 import { writeStatus, writeStatusToSocket } from './kube-status-writer';
 import type { RequestAttributes } from '@tether/kube';
@@ -95,10 +96,7 @@ export class KubeProxy {
       () => this.refuse(tracker, agentBroken(prepared.cluster), (status) => writeStatus(res, status)),
     );
     stream.on('error', (error) => {
-      this.deps.logger.warn(
-        { requestId: prepared.head.requestId, err: error.message },
-        'tunnel stream failed',
-      );
+      tracker.logger.warn({ err: error.message }, 'tunnel stream failed');
       if (!res.headersSent)
         this.refuse(tracker, agentOffline(prepared.cluster), (status) => writeStatus(res, status));
       else res.destroy();
@@ -170,7 +168,9 @@ export class KubeProxy {
       ...(typeof req.headers['user-agent'] === 'string' ? { userAgent: req.headers['user-agent'] } : {}),
       upgrade: isUpgrade,
     };
-    const tracker = new KubeRequestTracker(summary, this.observers, this.deps.logger);
+    const spans = traceKubeRequest(summary);
+    const observers = spans.observer ? [...this.observers, spans.observer] : this.observers;
+    const tracker = new KubeRequestTracker(summary, observers, this.deps.logger);
     const refuse = (status: Status): Prepared => ({ ok: false, status, tracker });
     const { requestId, method } = summary;
     let target;
@@ -185,7 +185,9 @@ export class KubeProxy {
     // Authenticate first: which clusters exist is not for anonymous callers to learn.
     let who: SessionIdentity;
     try {
-      who = await this.deps.authenticate(bearerToken(req.headers.authorization));
+      who = await spans.step('authenticate', () =>
+        this.deps.authenticate(bearerToken(req.headers.authorization)),
+      );
     } catch (error) {
       if (error instanceof SessionTokenError) return refuse(unauthorizedStatus());
       throw error;
@@ -216,12 +218,13 @@ export class KubeProxy {
       throw error;
     }
     summary.attributes = attributes;
-    const access = await this.deps.decide(who, target.cluster, attributes);
+    const access = await spans.step('policy decision', () =>
+      this.deps.decide(who, target.cluster, attributes),
+    );
     summary.access = access;
     if (!access.allowed) {
-      this.deps.logger.info(
+      tracker.logger.info(
         {
-          requestId,
           user: who.username,
           cluster: target.cluster,
           verb: attributes.verb,
@@ -234,18 +237,20 @@ export class KubeProxy {
     const admission = tracker.admit();
     if (admission) return refuse(admission);
     const now = Math.floor(Date.now() / 1000);
-    const decision = this.deps.signer.sign({
-      requestId,
-      cluster: target.cluster,
-      method,
-      pathHash: hashRequestTarget(target.pathAndQuery),
-      user: access.user,
-      groups: access.groups,
-      ...(Object.keys(access.extra).length > 0 ? { extra: access.extra } : {}),
-      rule: access.rule,
-      issuedAt: now,
-      expiresAt: now + this.deps.decisionLifetimeSeconds,
-    });
+    const decision = spans.step('sign decision', () =>
+      this.deps.signer.sign({
+        requestId,
+        cluster: target.cluster,
+        method,
+        pathHash: hashRequestTarget(target.pathAndQuery),
+        user: access.user,
+        groups: access.groups,
+        ...(Object.keys(access.extra).length > 0 ? { extra: access.extra } : {}),
+        rule: access.rule,
+        issuedAt: now,
+        expiresAt: now + this.deps.decisionLifetimeSeconds,
+      }),
+    );
     const head: KubeRequestHead = {
       kind: 'kube-request',
       requestId,
@@ -255,6 +260,7 @@ export class KubeProxy {
       decision,
       clientAddress: summary.sourceIp,
     };
+    spans.tunnelHop(target.cluster, head);
     return { ok: true, cluster: target.cluster, head, tracker };
   }
 }

@@ -20,6 +20,8 @@ export interface KubeRequestSummary {
   attributes?: RequestAttributes;
   /** The policy's answer; absent when the request was refused before policy was asked. */
   access?: AccessDecision;
+  /** The request's OpenTelemetry trace, when tracing is on. */
+  traceId?: string;
 }
 
 export interface KubeRequestOutcome {

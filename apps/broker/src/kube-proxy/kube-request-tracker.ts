@@ -13,12 +13,20 @@ export class KubeRequestTracker {
   private status = 0;
   private refusal: string | undefined;
   private done = false;
+  private requestLogger: Logger | undefined;
 
   constructor(
     readonly summary: KubeRequestSummary,
     private readonly observers: readonly KubeRequestObserver[],
-    private readonly logger: Logger,
+    private readonly rootLogger: Logger,
   ) {}
+
+  /** This request's logger: every line carries its request id and trace id. Made on first use only. */
+  get logger(): Logger {
+    const { requestId, traceId } = this.summary;
+    this.requestLogger ??= this.rootLogger.child(traceId ? { requestId, traceId } : { requestId });
+    return this.requestLogger;
+  }
 
   /** The first observer's refusal, if any: the request must then be answered with it. Fails closed. */
   admit(): Status | undefined {
@@ -27,7 +35,7 @@ export class KubeRequestTracker {
         const refusal = observer.admit?.(this.summary);
         if (refusal) return refusal;
       } catch (error) {
-        this.logger.error({ err: error, requestId: this.summary.requestId }, 'kube request admission failed');
+        this.logger.error({ err: error }, 'kube request admission failed');
         return statusFailure(503, 'ServiceUnavailable', 'the broker could not admit the request; try again');
       }
     }
@@ -75,7 +83,7 @@ export class KubeRequestTracker {
     try {
       return call();
     } catch (error) {
-      this.logger.error({ err: error, requestId: this.summary.requestId }, 'kube request observer failed');
+      this.logger.error({ err: error }, 'kube request observer failed');
       return undefined;
     }
   }
