@@ -28,7 +28,7 @@ export default defineConfig({
       }),
       project({
         name: 'e2e',
-        include: ['test/e2e/**/*.e2e.spec.ts', 'apps/*/test/**/*.spec.ts'],
+        include: ['test/e2e/**/*.e2e.spec.ts', 'apps/*/test/**/*.spec.ts', 'libs/*/test/**/*.spec.ts'],
         testTimeout: 120_000,
         hookTimeout: 120_000,
         // The e2e suites start real processes and servers; one file at a time keeps 2 cores honest.

@@ -17,3 +17,9 @@ export type {
   AuditUserInfo,
 } from './audit-event';
 export type { AuditSink, AuditSinkStats } from './audit-sink';
+export { AuditQueryError, defaultPageSize, maxPageSize, parseAuditQuery } from './audit-query';
+export type { AuditFilters, AuditPage, QueryParameters } from './audit-query';
+export { AuditStore } from './audit-store';
+export type { AuditSearchResult, StoredAuditEvent } from './audit-store';
+export { AuditSearch } from './audit-search';
+export type { TailOptions } from './audit-search';
