@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { AgentConfig } from '@tether/config';
+import type { AgentConfig, OtelEnvironmentConfig } from '@tether/config';
 import { DecisionKeySet, DecisionVerifier } from '@tether/decision';
 import { TunnelClient, TunnelRejectedError } from '@tether/tunnel';
 import type { Logger } from 'pino';
@@ -7,6 +7,7 @@ import { ApiServerConnection } from './api-server/api-server-connection';
 import { checkImpersonationAllowed } from './api-server/impersonation-check';
 import { openAgentCredentials } from './enrollment/agent-credentials';
 import { KubeReplayer } from './replay/kube-replayer';
+import { AgentTelemetry } from './telemetry/agent-telemetry';
 import { StreamDispatcher } from './tunnel/stream-dispatcher';
 
 export interface RunningAgent {
@@ -15,7 +16,13 @@ export interface RunningAgent {
 }
 
 /** Composes the agent: API server connection, decision verification, replay, and the tunnel out. */
-export async function startAgent(config: AgentConfig, logger: Logger): Promise<RunningAgent> {
+export async function startAgent(
+  config: AgentConfig,
+  logger: Logger,
+  otel: OtelEnvironmentConfig = { SDK_DISABLED: false },
+): Promise<RunningAgent> {
+  // First: /healthz answers while the rest starts (an enrollment may wait a while).
+  const telemetry = await AgentTelemetry.start(config, otel, logger);
   const apiServer = await ApiServerConnection.open({
     ...(config.KUBECONFIG ? { kubeconfigPath: config.KUBECONFIG } : {}),
     ...(config.KUBE_CONTEXT ? { context: config.KUBE_CONTEXT } : {}),
@@ -27,7 +34,11 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
 
   const keys = new DecisionKeySet();
   const verifier = new DecisionVerifier({ cluster: config.CLUSTER_NAME, keys });
-  const dispatcher = new StreamDispatcher(keys, new KubeReplayer(apiServer, verifier, logger), logger);
+  const dispatcher = new StreamDispatcher(
+    keys,
+    new KubeReplayer(apiServer, verifier, logger, telemetry.metrics),
+    logger,
+  );
   const brokerCa = config.BROKER_CA_FILE ? readFileSync(config.BROKER_CA_FILE) : undefined;
   const credentials = await openAgentCredentials(config, apiServer, brokerCa, logger);
   const tunnel = new TunnelClient({
@@ -38,7 +49,9 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
     onStream: (stream) => dispatcher.dispatch(stream),
     info: { cluster: config.CLUSTER_NAME, impersonationAllowed: impersonation.allowed },
     logger,
+    onFlowControlStall: telemetry.metrics.flowControlStall,
   });
+  telemetry.watchTunnel(tunnel);
   tunnel.on('connected', () => logger.info({ cluster: config.CLUSTER_NAME }, 'tunnel connected'));
   tunnel.on('disconnected', ({ error, retryInMs }) =>
     logger.warn({ reason: error.message, retryInMs }, 'tunnel disconnected'),
@@ -55,6 +68,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
       credentials.stop();
       await tunnel.close(10_000);
       apiServer.close();
+      await telemetry.stop();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { agentConfigSchema, envWithPrefix, loadConfig } from '@tether/config';
+import { agentConfigSchema, envWithPrefix, loadConfig, readOtelEnvironment } from '@tether/config';
 import { createLogger } from '@tether/logging';
 import { startAgent } from './agent';
 
@@ -9,7 +9,7 @@ async function main(): Promise<void> {
     'agent configuration (TETHER_AGENT_*)',
   );
   const logger = createLogger({ service: 'agent', level: config.LOG_LEVEL });
-  const agent = await startAgent(config, logger);
+  const agent = await startAgent(config, logger, readOtelEnvironment(process.env));
   const stop = () => {
     // In-flight streams get their drain; a shutdown that still hangs must not keep the pod alive.
     setTimeout(() => process.exit(1), 15_000).unref();

@@ -15,6 +15,8 @@ import {
 } from '@tether/kube';
 import type { Logger } from 'pino';
 import type { ApiServerConnection } from '../api-server/api-server-connection';
+import type { AgentMetrics } from '../telemetry/agent-metrics';
+import { ReplayRecord } from '../telemetry/replay-telemetry';
 
 export const requestIdExtraKey = 'tether.dev/request-id';
 
@@ -27,9 +29,12 @@ export class KubeReplayer {
     private readonly apiServer: ApiServerConnection,
     private readonly verifier: DecisionVerifier,
     private readonly logger: Logger,
+    private readonly metrics?: AgentMetrics,
   ) {}
 
   async replay(head: KubeRequestHead, stream: Duplex): Promise<void> {
+    const record = new ReplayRecord(head, this.apiServer.url, this.metrics, this.logger);
+    stream.once('close', () => record.end());
     let claims: DecisionClaims;
     let clientHeaders: HeaderLine[];
     let upgrade: string | undefined;
@@ -38,7 +43,8 @@ export class KubeReplayer {
       ({ headers: clientHeaders, upgrade } = sanitizeClientHeaders(head.headers));
     } catch (error) {
       if (!(error instanceof DecisionError) && !(error instanceof HeaderRejectedError)) throw error;
-      this.logger.warn({ requestId: head.requestId, code: error.code }, 'refused request from tunnel');
+      record.logger.warn({ code: error.code }, 'refused request from tunnel');
+      record.refused(403, error.code, error instanceof DecisionError);
       return respondWithStatus(
         stream,
         statusFailure(403, 'Forbidden', `tether agent refused the request: ${error.message}`),
@@ -78,7 +84,8 @@ export class KubeReplayer {
     let answered = false;
     upstream.on('error', (error) => {
       if (answered || stream.destroyed) return;
-      this.logger.warn({ requestId: claims.requestId, err: error.message }, 'API server request failed');
+      record.logger.warn({ err: error.message }, 'API server request failed');
+      record.answered(502);
       respondWithStatus(
         stream,
         statusFailure(502, 'InternalError', `tether agent could not reach the API server: ${error.message}`),
@@ -86,10 +93,12 @@ export class KubeReplayer {
     });
     upstream.on('response', (response) => {
       answered = true;
+      record.answered(response.statusCode ?? 502);
       pipeResponse(response, stream);
     });
     upstream.on('upgrade', (response, socket, upgradeHead) => {
       answered = true;
+      record.answered(response.statusCode ?? 101);
       spliceUpgrade(response, socket, upgradeHead, stream);
     });
     if (upgrade) {

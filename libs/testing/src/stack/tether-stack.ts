@@ -64,6 +64,10 @@ export interface TetherStack {
   brokerUrl: string;
   brokerCaPem: string;
   brokerCaFile: string;
+  /** The broker's Prometheus endpoint (plain HTTP, its own port). */
+  brokerMetricsUrl: string;
+  /** Each agent's /healthz, /readyz and /metrics (plain HTTP), without a path. */
+  agentHttpUrls: Record<'dev-east' | 'dev-west', string>;
   clusters: Record<'dev-east' | 'dev-west', ApiServerSimulator>;
   agents: Record<'dev-east' | 'dev-west', StartedNode>;
   broker: StartedNode;
@@ -106,6 +110,8 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
   };
   const port = options.brokerPort || (await freePort());
   const brokerUrl = `https://127.0.0.1:${port}`;
+  const metricsPort = await freePort();
+  const agentHttpPorts = { 'dev-east': await freePort(), 'dev-west': await freePort() };
   const idp = options.signIn
     ? await DevIdentityProvider.start({
         ...(options.idpPort ? { port: options.idpPort } : {}),
@@ -141,6 +147,7 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
       TETHER_BROKER_SESSION_KEY_FILE: materials.sessionKeyFile,
       TETHER_BROKER_POLICY_FILE: policyFile,
       TETHER_BROKER_DATA_DIR: join(dir, 'broker-data'),
+      TETHER_BROKER_METRICS_PORT: String(metricsPort),
       ...signInEnv,
       ...options.brokerEnv,
     },
@@ -171,6 +178,8 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
       TETHER_AGENT_JOIN_TOKEN_FILE: joinTokenFile,
       TETHER_AGENT_CREDENTIAL_FILE: credentialFile(name),
       TETHER_AGENT_KUBECONFIG: kubeconfigFor(name),
+      TETHER_AGENT_HTTP_HOST: '127.0.0.1',
+      TETHER_AGENT_HTTP_PORT: String(agentHttpPorts[name]),
     };
   };
   // For a second process presenting this cluster's agent credential (e.g. an impostor): the credential
@@ -183,6 +192,8 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
       TETHER_AGENT_BROKER_CA_FILE: materials.caFile,
       TETHER_AGENT_TOKEN: stored.credential,
       TETHER_AGENT_KUBECONFIG: kubeconfigFor(name),
+      TETHER_AGENT_HTTP_HOST: '127.0.0.1',
+      TETHER_AGENT_HTTP_PORT: '0',
     };
   };
   const agents = {} as Record<'dev-east' | 'dev-west', StartedNode>;
@@ -197,6 +208,11 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
     brokerUrl,
     brokerCaPem: materials.caPem,
     brokerCaFile: materials.caFile,
+    brokerMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    agentHttpUrls: {
+      'dev-east': `http://127.0.0.1:${agentHttpPorts['dev-east']}`,
+      'dev-west': `http://127.0.0.1:${agentHttpPorts['dev-west']}`,
+    },
     clusters,
     agents,
     get broker() {
