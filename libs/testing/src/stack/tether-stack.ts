@@ -54,6 +54,8 @@ export interface TetherStackOptions {
   policyFile?: string;
   /** Extra TETHER_BROKER_* settings, e.g. a short agent credential lifetime. */
   brokerEnv?: Record<string, string>;
+  /** Extra settings for both agents, e.g. TETHER_AGENT_OTLP_ENDPOINT. */
+  agentEnv?: Record<string, string>;
 }
 
 export const brokerIdpClient = { clientId: 'tether-broker', clientSecret: 'dev-broker-secret' };
@@ -180,6 +182,7 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
       TETHER_AGENT_KUBECONFIG: kubeconfigFor(name),
       TETHER_AGENT_HTTP_HOST: '127.0.0.1',
       TETHER_AGENT_HTTP_PORT: String(agentHttpPorts[name]),
+      ...options.agentEnv,
     };
   };
   // For a second process presenting this cluster's agent credential (e.g. an impostor): the credential
