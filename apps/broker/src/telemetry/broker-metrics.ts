@@ -1,5 +1,6 @@
 import { type CounterCell, type HistogramCell, LabelledCounter, LabelledHistogram } from '@tether/telemetry';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { AuditSinkStats } from '@tether/audit';
 
 /** What the tunnel side reports at scrape time: live sessions and their open streams per cluster. */
 export interface TunnelCensus {
@@ -7,14 +8,6 @@ export interface TunnelCensus {
   clusters(): Iterable<string>;
   sessions(cluster: string): number;
   openStreams(cluster: string): number;
-}
-
-/** What the audit producer reports at scrape time (see registerAuditGauges). */
-export interface AuditStats {
-  /** Events waiting in the durable spool for Kafka. */
-  spoolDepth: number;
-  /** Age in seconds of the oldest event not yet acknowledged by Kafka; 0 when none waits. */
-  deliveryLagSeconds: number;
 }
 
 // Up to a minute: watch, exec and port-forward last as long as the client keeps them and land in +Inf.
@@ -121,24 +114,51 @@ export class BrokerMetrics {
   }
 
   /**
-   * The seam for the audit producer: gauges that ask `stats` at scrape time. Call once, when the audit
-   * pipeline starts; a failing `stats` leaves the gauges out of that scrape.
+   * The seam for the audit producer: series that ask `stats` (AuditSink.stats) at scrape time. Call
+   * once, when the audit sink starts; a `stats` that throws fails that scrape with its message.
    */
-  registerAuditGauges(stats: () => AuditStats): void {
+  registerAuditGauges(stats: () => AuditSinkStats): void {
+    const registers = [this.registry];
     new Gauge({
       name: 'tether_audit_spool_depth',
-      help: 'Audit events waiting in the durable spool for Kafka',
-      registers: [this.registry],
+      help: 'Audit events accepted and not yet delivered to Kafka (spooled or in flight)',
+      registers,
       collect() {
-        this.set(stats().spoolDepth);
+        this.set(stats().pendingEvents);
+      },
+    });
+    new Gauge({
+      name: 'tether_audit_spool_bytes',
+      help: 'Bytes of the audit events not yet delivered',
+      registers,
+      collect() {
+        this.set(stats().pendingBytes);
       },
     });
     new Gauge({
       name: 'tether_audit_delivery_lag_seconds',
       help: 'Age of the oldest audit event Kafka has not acknowledged yet (0: none waiting)',
-      registers: [this.registry],
+      registers,
       collect() {
-        this.set(stats().deliveryLagSeconds);
+        this.set(stats().deliveryLagMs / 1000);
+      },
+    });
+    new Counter({
+      name: 'tether_audit_events_delivered_total',
+      help: 'Audit events Kafka acknowledged',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(stats().delivered);
+      },
+    });
+    new Counter({
+      name: 'tether_audit_events_dropped_total',
+      help: 'Audit events dropped because the spool was full (fail-open policy only)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(stats().droppedEvents);
       },
     });
   }
