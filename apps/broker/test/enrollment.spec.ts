@@ -245,6 +245,46 @@ describe.each([postgresBackend(), pgliteBackend()])('enrollment on $name', (back
     await expect(service.removeCluster(alice, 'never')).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('a refresh closes tunnels whose credential another replica revoked, and keeps those of rotated credentials', async () => {
+    const other = await openService();
+    const a = await service.addCluster(alice, { name: 'tunnel-revoked' });
+    const b = await service.addCluster(alice, { name: 'tunnel-rotated' });
+    const revoked = await service.join(a.joinToken, {});
+    const rotated = await service.join(b.joinToken, {});
+    const idOf = async (token: string) => (await agents.authenticate(token)).credentialId as string;
+    const sessionsClosed: string[] = [];
+    const session = (cluster: string, credentialId: string) => ({
+      cluster,
+      credentialId,
+      close: () => {
+        sessionsClosed.push(cluster);
+        live = live.filter((s) => s.cluster !== cluster);
+      },
+    });
+    let live = [
+      session('tunnel-revoked', await idOf(revoked.credential)),
+      session('tunnel-rotated', await idOf(rotated.credential)),
+    ];
+    const sync = new EnrolledClusterSync(
+      store,
+      registry,
+      () => {},
+      pino({ level: 'silent' }),
+      () => live,
+      () => clock,
+    );
+
+    await other.service.rotate(alice, 'tunnel-revoked', { revokeCredentials: true });
+    await other.service.rotateCredential(rotated.credential);
+    advance(601); // past the rotated-out credential's grace: its successor carries the tunnel
+    await sync.refresh();
+    expect(sessionsClosed).toEqual(['tunnel-revoked']);
+
+    advance(30 * 24 * 3600); // the successor expires too
+    await sync.refresh();
+    expect(sessionsClosed).toEqual(['tunnel-revoked', 'tunnel-rotated']);
+  });
+
   it('of many agents presenting one join token at once, on two replicas, exactly one wins', async () => {
     const other = await openService();
     const { joinToken } = await service.addCluster(alice, { name: 'race' });

@@ -54,6 +54,7 @@ export interface EnrollmentStore {
   revokeCredentials(cluster: string, now: Date): Promise<string[]>;
   joinTokens(cluster?: string): Promise<JoinTokenRecord[]>;
   credentials(cluster?: string): Promise<AgentCredentialRecord[]>;
+  credentialsById(ids: readonly string[]): Promise<AgentCredentialRecord[]>;
   joinTokenByHash(sha256: string): Promise<JoinTokenRecord | undefined>;
   /**
    * Uses the join token once and issues the credential, atomically: of two agents presenting one token

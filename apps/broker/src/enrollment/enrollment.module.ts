@@ -46,6 +46,7 @@ const REFRESH_INTERVAL_MS = 5_000;
           registry,
           (cluster, reason) => gateway.closeTunnels(cluster, reason),
           logger,
+          () => gateway.credentialSessions(),
         ),
       inject: [ENROLLMENT_STORE, ClusterRegistry, TunnelGateway, ROOT_LOGGER],
     },

@@ -196,6 +196,15 @@ export class SqlEnrollmentStore implements EnrollmentStore {
     return rows.map(credentialOf);
   }
 
+  async credentialsById(ids: readonly string[]): Promise<AgentCredentialRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.query<CredentialRow>(
+      `SELECT ${CREDENTIAL_COLUMNS} FROM agent_credentials WHERE id = ANY($1::text[])`,
+      [[...ids]],
+    );
+    return rows.map(credentialOf);
+  }
+
   async joinTokenByHash(sha256: string): Promise<JoinTokenRecord | undefined> {
     const rows = await this.db.query<JoinTokenRow>(
       `SELECT ${JOIN_TOKEN_COLUMNS} FROM cluster_join_tokens WHERE token_sha256 = $1`,

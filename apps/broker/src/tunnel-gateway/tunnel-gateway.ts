@@ -53,6 +53,18 @@ export class TunnelGateway implements ClusterTransport {
     return sessions.length;
   }
 
+  /** Live sessions that authenticated with an enrolled credential, for revocation checks. */
+  credentialSessions(): Array<{ cluster: string; credentialId: string; close: (reason: string) => void }> {
+    return this.server.clusterNames().flatMap((cluster) =>
+      this.server.sessionsFor(cluster).flatMap((session) => {
+        const credentialId = session.identity?.credentialId;
+        return typeof credentialId === 'string'
+          ? [{ cluster, credentialId, close: (reason: string) => session.close(reason) }]
+          : [];
+      }),
+    );
+  }
+
   openStream(cluster: string, head: KubeRequestHead): Duplex | undefined {
     const session = this.server.sessionFor(cluster);
     if (!session) return undefined;
