@@ -1,4 +1,6 @@
 export { agentConfigSchema } from './agent-config.js';
+export { auditorConfigSchema } from './auditor-config.js';
+export type { AuditorConfig } from './auditor-config.js';
 export type { AgentConfig } from './agent-config.js';
 export { brokerConfigSchema, registeredClusterSchema } from './broker-config.js';
 export type { BrokerConfig, RegisteredCluster } from './broker-config.js';

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { AuditorConfig } from '@tether/config';
+import { createLogger, loggerOptions } from '@tether/logging';
+import { LoggerModule } from 'nestjs-pino';
+import { AUDITOR_CONFIG, ROOT_LOGGER } from './auditor-config.provider';
+import { HealthController } from './health/health.controller';
+import { ingestControllerFor } from './ingest/ingest.controller';
+import { IngestService } from './ingest/ingest.service';
+import { RetentionService } from './retention/retention.service';
+import { AuditSearchController } from './search/audit-search.controller';
+import { BrokerTokenVerifier } from './search/broker-token-verifier';
+import { auditStoreProviders } from './store/audit-store.providers';
+
+/** The auditor: Kafka into the store, search and tail out of it. */
+@Module({})
+export class AuditorModule {
+  static forConfig(config: AuditorConfig): DynamicModule {
+    return {
+      module: AuditorModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: { ...loggerOptions({ service: 'auditor', level: config.LOG_LEVEL }), autoLogging: false },
+        }),
+      ],
+      controllers: [HealthController, AuditSearchController, ingestControllerFor(config.KAFKA_TOPIC)],
+      providers: [
+        { provide: AUDITOR_CONFIG, useValue: config },
+        { provide: ROOT_LOGGER, useValue: createLogger({ service: 'auditor', level: config.LOG_LEVEL }) },
+        ...auditStoreProviders,
+        {
+          provide: BrokerTokenVerifier,
+          useValue: new BrokerTokenVerifier({
+            jwksUrl: config.BROKER_JWKS_URL,
+            issuer: config.BROKER_ISSUER,
+            readerGroups: config.READER_GROUPS,
+            ...(config.BROKER_CA_FILE ? { ca: readFileSync(config.BROKER_CA_FILE) } : {}),
+          }),
+        },
+        IngestService,
+        RetentionService,
+      ],
+    };
+  }
+}
