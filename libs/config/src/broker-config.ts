@@ -17,6 +17,13 @@ function jsonOf<T extends z.ZodType>(schema: T) {
     .pipe(schema);
 }
 
+const commaList = z.string().transform((text) =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+
 export const registeredClusterSchema = z.object({
   name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'cluster names are DNS labels'),
   /** hex SHA-256 of the agent's bearer credential; the broker never stores the credential itself. */
@@ -114,10 +121,41 @@ export const brokerConfigSchema = z
     METRICS_PORT: port.default(9090),
     /** OTLP/HTTP collector base URL (…:4318) for traces; off when unset (see also OTEL_*). */
     OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).optional(),
+    /** Comma-separated host:port of Kafka for audit events; unset writes them to the embedded store. */
+    KAFKA_BROKERS: commaList.optional(),
+    KAFKA_TOPIC: z.string().min(1).default('tether.audit.v1'),
+    KAFKA_CLIENT_ID: z.string().min(1).default('tether-broker'),
+    /** Folder of the durable audit spool in front of Kafka; default DATA_DIR/audit-spool, required without it. */
+    AUDIT_SPOOL_DIR: z.string().min(1).optional(),
+    AUDIT_SPOOL_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .default(1024 * 1024 * 1024),
+    /** fail-closed: refuse new requests while audit events cannot be kept; fail-open: serve and count drops. */
+    AUDIT_SPOOL_FULL_POLICY: z.enum(['fail-closed', 'fail-open']).default('fail-closed'),
+    /** Names this replica in audit events; default the host name. */
+    INSTANCE: z.string().min(1).optional(),
+    /** Where `tether audit` finds the auditor's API (production); unset: the broker serves it itself. */
+    AUDITOR_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).optional(),
+    /** Comma-separated groups that may read the audit log the broker serves (embedded stack). */
+    AUDIT_READER_GROUPS: commaList.default(['security-auditors']),
   })
   .superRefine((config, ctx) => {
     if (config.OIDC_ISSUER && !config.OIDC_CLIENT_ID) {
       ctx.addIssue({ code: 'custom', path: ['OIDC_CLIENT_ID'], message: 'required when OIDC_ISSUER is set' });
+    }
+    if (
+      config.KAFKA_BROKERS &&
+      config.KAFKA_BROKERS.length > 0 &&
+      !config.AUDIT_SPOOL_DIR &&
+      !config.DATA_DIR
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUDIT_SPOOL_DIR'],
+        message: 'required with KAFKA_BROKERS (or set DATA_DIR): audit events wait there while Kafka is down',
+      });
     }
   });
 

@@ -30,6 +30,32 @@ describe('loadConfig', () => {
     ).toThrow(/OIDC_CLIENT_ID: required when OIDC_ISSUER is set/);
   });
 
+  it('sends audit to the embedded store by default and needs a spool folder once Kafka is named', () => {
+    const embedded = loadConfig(brokerConfigSchema, { TLS_CERT_FILE: 'c', TLS_KEY_FILE: 'k' });
+    expect(embedded.KAFKA_BROKERS).toBeUndefined();
+    expect(embedded.AUDIT_SPOOL_FULL_POLICY).toBe('fail-closed');
+    expect(embedded.AUDIT_READER_GROUPS).toEqual(['security-auditors']);
+    expect(() =>
+      loadConfig(brokerConfigSchema, { TLS_CERT_FILE: 'c', TLS_KEY_FILE: 'k', KAFKA_BROKERS: 'k1:9092' }),
+    ).toThrow(/AUDIT_SPOOL_DIR: required with KAFKA_BROKERS/);
+    const kafka = loadConfig(brokerConfigSchema, {
+      TLS_CERT_FILE: 'c',
+      TLS_KEY_FILE: 'k',
+      KAFKA_BROKERS: 'k1:9092, k2:9092',
+      DATA_DIR: '/var/lib/tether',
+      AUDIT_SPOOL_FULL_POLICY: 'fail-open',
+    });
+    expect(kafka.KAFKA_BROKERS).toEqual(['k1:9092', 'k2:9092']);
+    expect(kafka.AUDIT_SPOOL_FULL_POLICY).toBe('fail-open');
+    expect(() =>
+      loadConfig(brokerConfigSchema, {
+        TLS_CERT_FILE: 'c',
+        TLS_KEY_FILE: 'k',
+        AUDIT_SPOOL_FULL_POLICY: 'drop',
+      }),
+    ).toThrow(/AUDIT_SPOOL_FULL_POLICY/);
+  });
+
   it('lists every problem at once instead of stopping at the first', () => {
     let thrown: unknown;
     try {

@@ -44,6 +44,8 @@ export class AuthController {
       clientId: 'tether-cli',
       accessTokenTtlSeconds: this.config.ACCESS_TOKEN_TTL_SECONDS,
       ...(this.config.OIDC_ISSUER ? { idpIssuer: this.config.OIDC_ISSUER } : {}),
+      // Absent: the broker serves the audit API itself (embedded store).
+      ...(this.config.AUDITOR_URL ? { auditUrl: this.config.AUDITOR_URL.replace(/\/+$/, '') } : {}),
     };
   }
 
