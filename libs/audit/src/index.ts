@@ -23,3 +23,7 @@ export { AuditStore } from './audit-store';
 export type { AuditSearchResult, StoredAuditEvent } from './audit-store';
 export { AuditSearch } from './audit-search';
 export type { TailOptions } from './audit-search';
+export { auditReadEvent } from './audit-read-event';
+export type { AuditRead } from './audit-read-event';
+export { streamAuditEvents } from './audit-event-stream';
+export type { AuditEventStreamOptions } from './audit-event-stream';

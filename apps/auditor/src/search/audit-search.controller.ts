@@ -1,15 +1,17 @@
 import { Controller, Get, Inject, Req, Res, UseFilters } from '@nestjs/common';
 import {
+  type AuditRead,
+  auditReadEvent,
   AuditSearch,
   type AuditSearchResult,
   AuditStore,
   parseAuditQuery,
   type QueryParameters,
+  streamAuditEvents,
 } from '@tether/audit';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../auditor-config.provider';
-import { auditReadEvent, type AuditRead } from './audit-read-event';
 import { AuditorErrorFilter } from './auditor-error.filter';
 import { BrokerTokenVerifier, type Reader } from './broker-token-verifier';
 
@@ -45,27 +47,11 @@ export class AuditSearchController {
     const controller = new AbortController();
     res.on('close', () => controller.abort());
     const events = this.search.tail(parameters, { signal: controller.signal });
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-store',
-      Connection: 'keep-alive',
-    });
-    res.write(': tailing the audit log\n\n');
     this.record(this.readOf(req, reader, 'watch', 200, startedAt));
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs);
-    try {
-      let next = await events.next();
-      while (!next.done) {
-        // A slow reader holds the tail back instead of growing the response buffer.
-        if (!res.write(`event: audit\ndata: ${JSON.stringify(next.value)}\n\n`)) await drained(res);
-        next = await events.next();
-      }
-    } catch (error) {
-      this.logger.warn({ err: error }, 'audit tail ended with an error');
-    } finally {
-      clearInterval(heartbeat);
-      res.end();
-    }
+    await streamAuditEvents(res, events, {
+      heartbeatMs,
+      onError: (error) => this.logger.warn({ err: error }, 'audit tail ended with an error'),
+    });
   }
 
   private async authorize(req: Request, verb: AuditRead['verb'], startedAt: Date): Promise<Reader> {
@@ -105,16 +91,4 @@ export class AuditSearchController {
         this.logger.error({ err: error, user: read.username }, 'could not record an audit-log read'),
       );
   }
-}
-
-function drained(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AUDIT_SCHEMA_VERSION, type AuditEvent, microTimeOf, tetherAnnotations } from '@tether/audit';
+import { AUDIT_SCHEMA_VERSION, type AuditEvent, microTimeOf, tetherAnnotations } from './audit-event';
 
 export interface AuditRead {
   username: string;
