@@ -31,6 +31,8 @@ export interface ActiveGrant {
   role: string;
   cluster: string;
   expiresAt: Date;
+  /** The access request that granted it, for the audit trail. */
+  requestId?: string;
 }
 
 export interface PolicyInput {

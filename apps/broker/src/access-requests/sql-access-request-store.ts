@@ -134,7 +134,7 @@ export class SqlAccessRequestStore implements AccessRequestStore {
     );
     return rows
       .map(fromRow)
-      .map((r) => ({ role: r.role, cluster: r.cluster, expiresAt: r.expiresAt as Date }));
+      .map((r) => ({ role: r.role, cluster: r.cluster, expiresAt: r.expiresAt as Date, requestId: r.id }));
   }
 
   close(): Promise<void> {

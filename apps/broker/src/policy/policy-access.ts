@@ -7,7 +7,15 @@ import type { SessionIdentity } from '../auth/session-tokens';
 export type Requester = Pick<SessionIdentity, 'username' | 'email' | 'groups'>;
 
 export type AccessDecision =
-  | { allowed: true; rule: string; user: string; groups: string[]; extra: Record<string, string[]> }
+  | {
+      allowed: true;
+      rule: string;
+      user: string;
+      groups: string[];
+      extra: Record<string, string[]>;
+      /** Access requests whose grants were active for this person on this cluster. */
+      jitRequestIds?: string[];
+    }
   | { allowed: false; reason: string };
 
 export interface PolicyEvaluator {
@@ -31,5 +39,15 @@ export function decideAccess(
   });
   if (!decision.allowed) return { allowed: false, reason: decision.reason };
   const { user, groups, extra } = decision.impersonate;
-  return { allowed: true, rule: decision.rule, user, groups, extra };
+  const jitRequestIds = grants
+    .filter((grant) => grant.cluster === cluster.name && grant.requestId !== undefined)
+    .map((grant) => grant.requestId as string);
+  return {
+    allowed: true,
+    rule: decision.rule,
+    user,
+    groups,
+    extra,
+    ...(jitRequestIds.length > 0 ? { jitRequestIds } : {}),
+  };
 }
