@@ -33,7 +33,6 @@ export class AuditorModule {
           useValue: new BrokerTokenVerifier({
             jwksUrl: config.BROKER_JWKS_URL,
             issuer: config.BROKER_ISSUER,
-            readerGroups: config.READER_GROUPS,
             ...(config.BROKER_CA_FILE ? { ca: readFileSync(config.BROKER_CA_FILE) } : {}),
           }),
         },

@@ -27,3 +27,5 @@ export { auditReadEvent } from './audit-read-event';
 export type { AuditRead } from './audit-read-event';
 export { streamAuditEvents } from './audit-event-stream';
 export type { AuditEventStreamOptions } from './audit-event-stream';
+export { AuditLogApi, AuditReadForbiddenError } from './audit-log-api';
+export type { AuditLogApiOptions, AuditReader } from './audit-log-api';

@@ -9,7 +9,7 @@ export interface Reader {
 
 export class ReaderAuthError extends Error {
   constructor(
-    readonly code: 'unauthorized' | 'forbidden',
+    readonly code: 'unauthorized',
     message: string,
   ) {
     super(message);
@@ -20,7 +20,6 @@ export interface BrokerTokenVerifierOptions {
   jwksUrl: string;
   issuer: string;
   ca?: Buffer;
-  readerGroups: readonly string[];
 }
 
 const audience = 'tether-kube';
@@ -28,7 +27,7 @@ const sessionTokenType = 'tether-session+jwt';
 const refetchIntervalMs = 30_000;
 
 /**
- * Checks broker session tokens offline with the broker's published keys, and who may read. The keys
+ * Checks broker session tokens offline with the broker's published keys. The keys
  * are fetched again when a token names an unknown key id (the broker rotated), at most every 30 s.
  * Revocation is the broker's: a revoked session's access token still reads here until it expires
  * (minutes); keep TETHER_BROKER_ACCESS_TOKEN_TTL_SECONDS short.
@@ -45,16 +44,6 @@ export class BrokerTokenVerifier {
     if (!token)
       throw new ReaderAuthError('unauthorized', 'a broker session token is required: run `tether login`');
     return this.verify(token);
-  }
-
-  /** Throws ReaderAuthError('forbidden') unless the person is in a reader group. */
-  assertMayRead(reader: Reader): void {
-    if (!reader.groups.some((group) => this.options.readerGroups.includes(group))) {
-      throw new ReaderAuthError(
-        'forbidden',
-        `only members of ${this.options.readerGroups.join(', ') || 'no group'} may read the audit log`,
-      );
-    }
   }
 
   private async verify(token: string, retried = false): Promise<Reader> {

@@ -1,11 +1,12 @@
 import type { Provider } from '@nestjs/common';
-import { AuditSearch, AuditStore } from '@tether/audit';
+import { AuditLogApi, AuditSearch, AuditStore } from '@tether/audit';
 import type { AuditorConfig } from '@tether/config';
 import { PgSqlClient, PgliteSqlClient, type SqlClient } from '@tether/sql';
 import type { Logger } from 'pino';
 import { AUDITOR_CONFIG, ROOT_LOGGER } from '../auditor-config.provider';
 
 export const AUDIT_SQL = Symbol('AUDIT_SQL');
+export const AUDIT_LOG_API = Symbol('AUDIT_LOG_API');
 
 async function openSql(config: AuditorConfig, logger: Logger): Promise<SqlClient> {
   if (config.DATABASE_URL !== undefined) {
@@ -36,4 +37,20 @@ export const auditStoreProviders: Provider[] = [
     inject: [AUDIT_SQL],
   },
   { provide: AuditSearch, useFactory: (store: AuditStore) => new AuditSearch(store), inject: [AuditStore] },
+  {
+    provide: AUDIT_LOG_API,
+    useFactory: (search: AuditSearch, store: AuditStore, config: AuditorConfig, logger: Logger) =>
+      new AuditLogApi({
+        search,
+        readerGroups: config.READER_GROUPS,
+        record: (event) =>
+          void store
+            .insertBatch([event])
+            .catch((error: unknown) =>
+              logger.error({ err: error, user: event.user.username }, 'could not record an audit-log read'),
+            ),
+        onTailError: (error) => logger.warn({ err: error }, 'audit tail ended with an error'),
+      }),
+    inject: [AuditSearch, AuditStore, AUDITOR_CONFIG, ROOT_LOGGER],
+  },
 ];
