@@ -18,6 +18,15 @@ export const agentConfigSchema = z
     /** Enrollment outside a cluster: the file (mode 0600) that keeps the agent's credential. */
     CREDENTIAL_FILE: z.string().min(1).optional(),
     BROKER_CA_FILE: z.string().min(1).optional(),
+    /**
+     * The broker replicas from DNS instead of from the broker: a headless Service name (`host` or
+     * `host:port`, default BROKER_URL's port) whose every A record gets a tunnel, checked against
+     * BROKER_URL's TLS name. Unset: the replicas the broker announces over the tunnel.
+     */
+    BROKER_PEERS_DNS: z
+      .string()
+      .regex(/^[A-Za-z0-9]([-.A-Za-z0-9]*[A-Za-z0-9])?(:[0-9]{1,5})?$/, 'must be a host name, or host:port')
+      .optional(),
     KUBECONFIG: z.string().min(1).optional(),
     KUBE_CONTEXT: z.string().min(1).optional(),
     /** The agent's own API server token file, re-read whenever it rotates. In a cluster: the projected SA token. */

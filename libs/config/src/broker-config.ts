@@ -134,6 +134,13 @@ export const brokerConfigSchema = z
       .default(1024 * 1024 * 1024),
     /** fail-closed: refuse new requests while audit events cannot be kept; fail-open: serve and count drops. */
     AUDIT_SPOOL_FULL_POLICY: z.enum(['fail-closed', 'fail-open']).default('fail-closed'),
+    /**
+     * Where agents dial this replica directly (each agent keeps a tunnel to every replica), e.g.
+     * https://<pod IP>:8443; its certificate must still carry PUBLIC_URL's name. Default PUBLIC_URL.
+     */
+    ADVERTISE_URL: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
+    /** How often this replica renews its row in the replica registry; rows silent for 3 times this expire. */
+    REPLICA_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
     /** Names this replica in audit events; default the host name. */
     INSTANCE: z.string().min(1).optional(),
     /** Where `tether audit` finds the auditor's API (production); unset: the broker serves it itself. */
