@@ -32,6 +32,7 @@ export { ProxyTargetError, parseProxyTarget, proxyPrefix } from './proxy-target.
 export type { ProxyTarget, ProxyTargetErrorCode } from './proxy-target.js';
 export { encodeResponseHead, ResponseHeadError, ResponseHeadReader } from './tunnel-messages.js';
 export type {
+  BrokerReplicasHead,
   DecisionKeysHead,
   KubeRequestHead,
   KubeResponseHead,

@@ -24,7 +24,16 @@ export interface DecisionKeysHead {
   keys: unknown[];
 }
 
-export type TunnelStreamHead = KubeRequestHead | DecisionKeysHead;
+/**
+ * The broker replicas an agent should keep a tunnel to, pushed on connect and whenever the set changes.
+ * Each replica is dialed at `url` and must present the certificate of the agent's configured broker.
+ */
+export interface BrokerReplicasHead {
+  kind: 'broker-replicas';
+  replicas: Array<{ id: string; url: string }>;
+}
+
+export type TunnelStreamHead = KubeRequestHead | DecisionKeysHead | BrokerReplicasHead;
 
 export interface KubeResponseHead {
   status: number;

@@ -5,6 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+import { checkServerIdentity } from 'node:tls';
 import { WebSocket } from 'ws';
 import { ExponentialBackoff } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';
@@ -31,6 +33,11 @@ export interface TunnelClientOptions {
   /** Client certificate and key, for brokers that authenticate agents with mTLS. */
   cert?: string | Buffer;
   key?: string | Buffer;
+  /**
+   * The name the broker's certificate must carry when `url` names it otherwise, e.g. a replica dialed
+   * at its pod IP: sent as SNI (unless an IP) and checked against the certificate instead of the URL host.
+   */
+  tlsServerName?: string;
   /** Every stream the broker opens; `stream.head` says what it is for. */
   onStream: (stream: TunnelStream, session: TunnelSession) => void;
   /** Delays between attempts. Default base 500 ms, max 30 s. */
@@ -119,12 +126,19 @@ export class TunnelClient extends EventEmitter<TunnelClientEvents> {
       this.attempting = false;
       return;
     }
-    const { ca, cert, key } = this.options;
+    const { ca, cert, key, tlsServerName } = this.options;
     const ws = new WebSocket(this.options.url, [SUBPROTOCOL], {
       headers,
       ca,
       cert,
       key,
+      ...(tlsServerName === undefined
+        ? {}
+        : {
+            ...(isIP(tlsServerName) === 0 ? { servername: tlsServerName } : {}),
+            checkServerIdentity: (_host: string, peer: Parameters<typeof checkServerIdentity>[1]) =>
+              checkServerIdentity(tlsServerName, peer),
+          }),
       perMessageDeflate: false,
       maxPayload: MAX_MESSAGE_BYTES,
       handshakeTimeout: this.options.connectTimeoutMs ?? 10_000,
