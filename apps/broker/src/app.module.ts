@@ -9,6 +9,7 @@ import { DatabaseModule } from './database/database.module';
 import { EnrollmentModule } from './enrollment/enrollment.module';
 import { HealthController } from './health/health.controller';
 import { KubeProxyModule } from './kube-proxy/kube-proxy.module';
+import { PeersModule } from './peers/peers.module';
 
 @Module({})
 export class AppModule {
@@ -24,6 +25,7 @@ export class AppModule {
         DatabaseModule,
         KubeProxyModule,
         EnrollmentModule,
+        PeersModule,
         LoggerModule.forRoot({
           pinoHttp: { ...loggerOptions({ service: 'broker', level: config.LOG_LEVEL }), autoLogging: false },
         }),

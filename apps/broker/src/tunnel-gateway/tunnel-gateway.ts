@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { type DecisionPublicJwk } from '@tether/decision';
-import type { DecisionKeysHead, KubeRequestHead } from '@tether/kube';
+import type { BrokerReplicasHead, DecisionKeysHead, KubeRequestHead } from '@tether/kube';
 import { TunnelAuthError, TunnelServer, type TunnelSession } from '@tether/tunnel';
 import type { Logger } from 'pino';
 import { bearerToken } from '../auth/bearer-token';
@@ -9,12 +9,20 @@ import type { AgentAuthenticator } from '../enrollment/agent-authenticator';
 import { EnrollmentError } from '../enrollment/enrollment.errors';
 import type { ClusterTransport } from '../kube-proxy/kube-proxy';
 
+/** A broker replica as agents learn it: where to dial it. */
+export interface AnnouncedReplica {
+  id: string;
+  url: string;
+}
+
 /**
  * Where agents dial in. An agent proves its cluster with its credential before any stream opens;
- * on connect it receives the broker's public decision keys.
+ * on connect it receives the broker's public decision keys and, once the replica registry runs, the
+ * broker replicas it should keep a tunnel to. Any replica with a tunnel from a cluster serves it.
  */
 export class TunnelGateway implements ClusterTransport {
   readonly server: TunnelServer;
+  private replicas: (() => readonly AnnouncedReplica[]) | undefined;
 
   constructor(
     private readonly clusters: ClusterRegistry,
@@ -78,9 +86,22 @@ export class TunnelGateway implements ClusterTransport {
 
   /** Pushes the current public keys to every connected agent, e.g. after a rotation. */
   publishDecisionKeys(): void {
-    for (const cluster of this.server.clusterNames()) {
-      for (const session of this.server.sessionsFor(cluster)) this.sendKeys(session);
-    }
+    for (const session of this.allSessions()) this.sendKeys(session);
+  }
+
+  /** From now on every agent that connects learns the replica set; `publishReplicas` after changes. */
+  announceReplicas(source: () => readonly AnnouncedReplica[]): void {
+    this.replicas = source;
+    this.publishReplicas();
+  }
+
+  /** Pushes the replica set to every connected agent: they connect to new replicas, drop departed ones. */
+  publishReplicas(): void {
+    for (const session of this.allSessions()) this.sendReplicas(session);
+  }
+
+  private allSessions(): TunnelSession[] {
+    return this.server.clusterNames().flatMap((cluster) => [...this.server.sessionsFor(cluster)]);
   }
 
   private onSession(session: TunnelSession): void {
@@ -92,17 +113,26 @@ export class TunnelGateway implements ClusterTransport {
       );
     }
     this.sendKeys(session);
+    this.sendReplicas(session);
   }
 
   private sendKeys(session: TunnelSession): void {
     const head: DecisionKeysHead = { kind: 'decision-keys', keys: this.decisionKeys() };
+    this.send(session, head, 'could not send decision keys');
+  }
+
+  private sendReplicas(session: TunnelSession): void {
+    if (!this.replicas) return;
+    const replicas = this.replicas().map(({ id, url }) => ({ id, url }));
+    const head: BrokerReplicasHead = { kind: 'broker-replicas', replicas };
+    this.send(session, head, 'could not send the broker replica set');
+  }
+
+  private send(session: TunnelSession, head: DecisionKeysHead | BrokerReplicasHead, failure: string): void {
     try {
       session.openStream(head).end();
     } catch (error) {
-      this.logger.warn(
-        { cluster: session.clusterName, err: (error as Error).message },
-        'could not send decision keys',
-      );
+      this.logger.warn({ cluster: session.clusterName, err: (error as Error).message }, failure);
     }
   }
 }
