@@ -29,3 +29,5 @@ export { streamAuditEvents } from './audit-event-stream';
 export type { AuditEventStreamOptions } from './audit-event-stream';
 export { AuditLogApi, AuditReadForbiddenError } from './audit-log-api';
 export type { AuditLogApiOptions, AuditReader } from './audit-log-api';
+export { FileSpool } from './file-spool';
+export type { FileSpoolOptions, SpoolBatch, SpoolPosition, SpoolReadLimits } from './file-spool';
