@@ -129,10 +129,11 @@ ${exitCodeHelp}`,
     access
       .command(action)
       .description(description)
-      .argument('<id>', 'the request id (see tether access ls)')
+      .argument('[id]', 'the request id (see tether access ls)')
+      .option('--requester <user>', "instead of an id: that person's one open request you may decide")
       .addOption(brokerOption())
       .addOption(outputOption())
-      .action(async (id: string, options) =>
+      .action(async (id: string | undefined, options) =>
         (await import('./commands/access-decide.command.js')).accessDecideCommand(ctx, action, id, options),
       );
   }
