@@ -59,7 +59,13 @@ function pgliteBackend(): Backend {
     connect: async () => {
       opened ??= mkdtemp(join(tmpdir(), 'tether-enroll-')).then((d) => PgliteSqlClient.open((dir = d)));
       const client = await opened;
-      return { query: client.query.bind(client), exec: client.exec.bind(client), close: async () => {} };
+      return {
+        query: client.query.bind(client),
+        exec: client.exec.bind(client),
+        notify: client.notify.bind(client),
+        listen: client.listen.bind(client),
+        close: async () => {},
+      };
     },
     cleanup: async () => {
       await (await opened)?.close();

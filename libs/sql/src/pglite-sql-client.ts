@@ -1,5 +1,10 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlClient } from './sql-client';
+import {
+  checkChannelName,
+  type NotificationHandlers,
+  type NotificationSubscription,
+} from './sql-notifications';
 
 /** The embedded PostgreSQL (WASM) of single-machine setups: a folder on disk, or memory when none. */
 export class PgliteSqlClient implements SqlClient {
@@ -18,6 +23,16 @@ export class PgliteSqlClient implements SqlClient {
 
   async exec(script: string): Promise<void> {
     await this.db.exec(script);
+  }
+
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.db.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  }
+
+  /** In the same process as every writer, so nothing is ever missed and `onResume` never fires. */
+  async listen(channel: string, handlers: NotificationHandlers): Promise<NotificationSubscription> {
+    const unlisten = await this.db.listen(checkChannelName(channel), (payload) => handlers.onNotify(payload));
+    return { close: () => unlisten() };
   }
 
   close(): Promise<void> {

@@ -1,3 +1,5 @@
+import type { NotificationHandlers, NotificationSubscription } from './sql-notifications';
+
 /**
  * The little Tether's stores need from a database, so one SQL implementation serves both PostgreSQL
  * (`pg`) and the embedded PGlite: they speak the same SQL.
@@ -7,5 +9,9 @@ export interface SqlClient {
   query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Several statements without parameters, run as one script (migrations). */
   exec(script: string): Promise<void>;
+  /** NOTIFY `channel` (a lowercase identifier); delivered after the surrounding transaction commits. */
+  notify(channel: string, payload: string): Promise<void>;
+  /** LISTEN on `channel` until the subscription is closed; resolves once listening. */
+  listen(channel: string, handlers: NotificationHandlers): Promise<NotificationSubscription>;
   close(): Promise<void>;
 }
