@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { brokerConfigSchema, envWithPrefix, loadConfig } from '@tether/config';
+import { auditorConfigSchema, brokerConfigSchema, envWithPrefix, loadConfig } from '@tether/config';
 import { environmentOf, fileSource, podSpecOf, type PodSpec } from './container-env.js';
 import { chartPath, helm, lint, render, repoRoot, type Rendered } from './helm-chart.js';
 
@@ -35,7 +35,11 @@ const existingSecrets = {
     tlsSecretName: 'tether-public-tls',
   },
   audit: { spool: { fullPolicy: 'fail-open', persistence: { enabled: true, size: '5Gi' } } },
-  auditor: { readerGroups: ['security'], database: { existingSecret: 'audit-db' } },
+  auditor: {
+    readerGroups: ['security'],
+    database: { existingSecret: 'audit-db' },
+    publicUrl: 'https://audit.tether.example.com',
+  },
 };
 
 const secretValues: Record<string, string> = {
@@ -208,7 +212,10 @@ describe('tether-broker chart', () => {
       TETHER_BROKER_OIDC_ALLOWED_EMAIL_DOMAINS: 'example.com,example.org',
       TETHER_BROKER_DATABASE_URL: 'postgres://tether@db.internal/tether',
       TETHER_BROKER_AUDIT_SPOOL_FULL_POLICY: 'fail-open',
+      TETHER_BROKER_INSTANCE: 'pod-0',
+      TETHER_BROKER_AUDITOR_URL: 'https://audit.tether.example.com',
     });
+    expect(broker(defaults).env.TETHER_BROKER_AUDITOR_URL).toBeUndefined();
     const config = loadConfig(brokerConfigSchema, envWithPrefix(env, 'TETHER_BROKER_'));
     expect(config.OIDC_GROUPS_MAP).toEqual({ '8c1f-object-id': 'platform-admins' });
     expect(config.OIDC_ALLOWED_EMAIL_DOMAINS).toEqual(['example.com', 'example.org']);
@@ -322,8 +329,20 @@ describe('tether-broker chart', () => {
       TETHER_AUDITOR_LOG_LEVEL: 'info',
       TETHER_AUDITOR_KAFKA_BROKERS: 'kafka-0.kafka:9092,kafka-1.kafka:9092',
       TETHER_AUDITOR_DATABASE_URL: 'tether-broker-database/url',
+      TETHER_AUDITOR_BROKER_ISSUER: 'https://tether.example.com',
       TETHER_AUDITOR_BROKER_JWKS_URL: 'https://tether.example.com/.well-known/jwks.json',
       TETHER_AUDITOR_READER_GROUPS: '',
+    });
+    const customAuditor = podSpecOf(custom.one('Deployment', 'tether-broker-auditor')).containers[0];
+    if (!customAuditor) throw new Error('no auditor container');
+    const auditorEnv = environmentOf(customAuditor, {
+      namespace: release.namespace,
+      secretValue: () => 'postgres://audit@db.internal/audit',
+    });
+    const config = loadConfig(auditorConfigSchema, envWithPrefix(auditorEnv, 'TETHER_AUDITOR_'));
+    expect(config).toMatchObject({
+      BROKER_ISSUER: 'https://tether.example.com',
+      READER_GROUPS: ['security'],
     });
     expect(container.image).toBe('ghcr.io/tether-dev/tether-auditor:0.1.0');
     expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true });

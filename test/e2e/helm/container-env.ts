@@ -37,7 +37,8 @@ export function podSpecOf(workload: RenderedObject): PodSpec {
 
 /**
  * The environment a container would see, as the kubelet fills it in: literal values as they are,
- * the namespace from the downward API, and Secret or ConfigMap references as `secretValue(ref)`.
+ * the namespace and pod name from the downward API (the pod named `<workload>-0`), and Secret or
+ * ConfigMap references as `secretValue(ref)`.
  */
 export function environmentOf(
   container: Container,
@@ -47,6 +48,7 @@ export function environmentOf(
   for (const variable of container.env ?? []) {
     if (variable.value !== undefined) env[variable.name] = variable.value;
     else if (variable.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[variable.name] = namespace;
+    else if (variable.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[variable.name] = 'pod-0';
     else if (variable.valueFrom?.secretKeyRef) {
       const ref = variable.valueFrom.secretKeyRef;
       env[variable.name] = secretValue(ref.name, ref.key);
