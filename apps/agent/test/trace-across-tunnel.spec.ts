@@ -79,7 +79,7 @@ describe('a trace across broker, tunnel and agent', () => {
     await once(tunnelHttp, 'listening');
     client = new TunnelClient({
       url: `ws://127.0.0.1:${(tunnelHttp.address() as AddressInfo).port}${tunnelServer.path}`,
-      onStream: (stream) => dispatcher.dispatch(stream),
+      onStream: (stream, session) => dispatcher.dispatch(stream, session),
     });
     const connected = once(tunnelServer, 'session');
     client.start();

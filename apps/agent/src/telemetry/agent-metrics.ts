@@ -1,6 +1,12 @@
 import { type CounterCell, type HistogramCell, LabelledCounter, LabelledHistogram } from '@tether/telemetry';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
+export interface TunnelState {
+  url: string;
+  connected: boolean;
+  bootstrap: boolean;
+}
+
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** The agent's series; labels are bounded (status codes, decision error codes). */
@@ -10,10 +16,10 @@ export class AgentMetrics {
   private readonly latency: HistogramCell;
   private readonly failures: LabelledCounter;
   private readonly failureCells = new Map<string, CounterCell>();
-  private readonly connected: Gauge;
   private readonly reconnects: Counter;
   private readonly stalls: Counter;
-  private connects = 0;
+  private tunnels: () => readonly TunnelState[] = () => [];
+  private knownReplicas: () => number = () => 0;
 
   constructor(registry: Registry) {
     this.replays = new LabelledCounter(
@@ -41,15 +47,38 @@ export class AgentMetrics {
       },
       registry,
     );
-    this.connected = new Gauge({
+    const tunnels = () => this.tunnels();
+    const knownReplicas = () => this.knownReplicas();
+    new Gauge({
       name: 'tether_agent_tunnel_connected',
-      help: '1 while the tunnel to the broker is up, else 0',
+      help: '1 while at least one tunnel to a broker replica is up, else 0',
       registers: [registry],
+      collect() {
+        this.set(tunnels().some((tunnel) => tunnel.connected) ? 1 : 0);
+      },
     });
-    this.connected.set(0);
+    new Gauge({
+      name: 'tether_agent_broker_tunnel_up',
+      help: 'Each tunnel the agent keeps, by broker replica URL: 1 connected, 0 connecting (bootstrap="true": through BROKER_URL while no replica tunnel is up)',
+      labelNames: ['replica', 'bootstrap'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const tunnel of tunnels())
+          this.set({ replica: tunnel.url, bootstrap: String(tunnel.bootstrap) }, tunnel.connected ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'tether_agent_broker_replicas',
+      help: 'Broker replicas the agent was told of (or found in DNS) and keeps a tunnel to',
+      registers: [registry],
+      collect() {
+        this.set(knownReplicas());
+      },
+    });
     this.reconnects = new Counter({
       name: 'tether_agent_tunnel_reconnects_total',
-      help: 'Tunnel connections made after the first one (the broker restarted, the network broke, a drain)',
+      help: 'Tunnel connections to a replica made after its first one (the broker restarted, the network broke, a drain)',
       registers: [registry],
     });
     this.stalls = new Counter({
@@ -76,13 +105,14 @@ export class AgentMetrics {
     cell.inc();
   }
 
-  tunnelConnected(): void {
-    if (this.connects++ > 0) this.reconnects.inc();
-    this.connected.set(1);
+  /** The tunnels and the replica set, read whenever Prometheus scrapes. */
+  observeTunnels(tunnels: () => readonly TunnelState[], knownReplicas: () => number): void {
+    this.tunnels = tunnels;
+    this.knownReplicas = knownReplicas;
   }
 
-  tunnelDisconnected(): void {
-    this.connected.set(0);
+  tunnelConnected(reconnect: boolean): void {
+    if (reconnect) this.reconnects.inc();
   }
 
   readonly flowControlStall = (): void => this.stalls.inc();

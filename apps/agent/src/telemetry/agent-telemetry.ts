@@ -7,22 +7,22 @@ import {
   type TelemetryServer,
   type Tracing,
 } from '@tether/telemetry';
-import type { TunnelClient } from '@tether/tunnel';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { ReplicaTunnels } from '../tunnel/replica-tunnels';
 import { AgentMetrics } from './agent-metrics';
 
 export const agentVersion = '0.1.0';
 
 /**
  * The agent's HTTP side (HTTP_HOST:HTTP_PORT, plain HTTP): /healthz while the process runs, /readyz
- * only while the tunnel to the broker is up, /metrics for Prometheus; and its tracing.
+ * only while a tunnel to a broker replica is up, /metrics for Prometheus; and its tracing.
  */
 export class AgentTelemetry {
   readonly registry: Registry;
   readonly metrics: AgentMetrics;
   private notReady = 'the tunnel to the broker has not connected yet';
-  private connected = false;
+  private tunnels: ReplicaTunnels | undefined;
 
   private constructor(
     private readonly tracing: Tracing,
@@ -55,7 +55,10 @@ export class AgentTelemetry {
         registry,
         probes: {
           '/healthz': () => ({ ok: true }),
-          '/readyz': () => (telemetry.connected ? { ok: true } : { ok: false, reason: telemetry.notReady }),
+          '/readyz': () =>
+            (telemetry.tunnels?.connectedCount ?? 0) > 0
+              ? { ok: true }
+              : { ok: false, reason: telemetry.notReady },
         },
       });
       logger.info({ url: telemetry.server.url }, 'agent http listening (/healthz, /readyz, /metrics)');
@@ -72,19 +75,20 @@ export class AgentTelemetry {
     return this.server?.url;
   }
 
-  /** Readiness and the tunnel gauges follow the tunnel's events. */
-  watchTunnel(tunnel: TunnelClient): void {
-    tunnel.on('connected', () => {
-      this.connected = true;
-      this.metrics.tunnelConnected();
+  /** Readiness and the tunnel gauges follow the tunnels: ready while any one is up. */
+  watchTunnels(tunnels: ReplicaTunnels): void {
+    this.tunnels = tunnels;
+    this.metrics.observeTunnels(
+      () => tunnels.states(),
+      () => tunnels.replicas().length,
+    );
+    tunnels.on('up', ({ reconnect }) => this.metrics.tunnelConnected(reconnect));
+    tunnels.on('down', ({ url, error }) => {
+      this.notReady = `the tunnel to the broker (${url}) is down: ${error.message}`;
     });
-    tunnel.on('disconnected', ({ error }) => {
-      this.connected = false;
-      this.notReady = `the tunnel to the broker is down: ${error.message}`;
-      this.metrics.tunnelDisconnected();
-    });
-    tunnel.on('connectFailed', ({ error }) => {
-      if (!this.connected) this.notReady = `cannot connect to the broker: ${error.message}`;
+    tunnels.on('connectFailed', ({ url, error }) => {
+      if (tunnels.connectedCount === 0)
+        this.notReady = `cannot connect to the broker (${url}): ${error.message}`;
     });
   }
 
