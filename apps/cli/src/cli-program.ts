@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { collectList } from './audit/audit-filters.js';
 import type { CommandContext } from './commands/command-context.js';
 import { exitCodes } from './errors/cli-error.js';
 import { reportError } from './errors/error-report.js';
@@ -9,8 +10,9 @@ Exit codes:
   1  error (see the message)
   2  usage error
   3  not signed in, or the session expired: run tether login
-  4  the broker cannot be reached
+  4  the broker (or the auditor it names) cannot be reached
   5  tether policy explain: the request would be denied
+  6  signed in but not allowed: tether audit without an audit reader group
 
 Files: $TETHER_CONFIG_DIR, else $XDG_CONFIG_HOME/tether, else ~/.config/tether
 (config.json, tokens/ — private to you). kubeconfig: --kubeconfig, else $KUBECONFIG, else ~/.kube/config.`;
@@ -18,6 +20,43 @@ Files: $TETHER_CONFIG_DIR, else $XDG_CONFIG_HOME/tether, else ~/.config/tether
 const brokerOption = () =>
   new Option('--broker <url>', 'broker URL (default: the one you last signed in to)');
 const outputOption = () => new Option('-o, --output <format>', 'output format').choices(['table', 'json']);
+
+const auditHelp = `
+Filters may be repeated or comma-separated (--user alice,bob --user carol) and combine with AND;
+values of one filter with OR. Relative times count back from now, largest unit first.
+
+Examples:
+  tether audit search --since 2h --cluster prod-eu-1 --user alice@example.com
+  tether audit search --decision deny,reject --since 1d --limit 200
+  tether audit search -n payments --resource secrets --verb get,list --since 7d -o jsonl | jq .user
+  tether audit search --code 403 --since 2026-12-07T06:00:00Z --until 2026-12-07T07:00:00Z --all -o json
+  tether audit search -q /exec --since 30m
+  tether audit tail --cluster prod-eu-1 --decision deny
+  tether audit tail -o jsonl >> audit.jsonl
+
+Table: TIME (local), CLUSTER, USER, VERB, RESOURCE (namespace/resource/name/subresource, or the
+path), DECISION (allow: policy allowed; deny: policy denied; reject: refused before or besides the
+policy), CODE (HTTP status), then the rule that allowed it, active JIT requests (jit:<id prefix>) and
+the reason for a refusal. -o json and jsonl print the audit.k8s.io/v1 events as stored.
+
+Only members of the audit reader groups may read the log (exit 6 otherwise); every read is itself
+audited. tail reconnects by itself when the connection drops and tells you which gap to search.
+${exitCodeHelp}`;
+
+/** Every filter of the audit API, for both audit subcommands. */
+function addAuditFilters(command: Command): Command {
+  return command
+    .option('--cluster <names>', 'cluster(s)', collectList)
+    .option('--user <names>', 'user name(s) of the person, as the broker saw them', collectList)
+    .option('--group <names>', "group(s) among the person's groups", collectList)
+    .option('--verb <verbs>', 'Kubernetes verb(s): get, list, watch, create, delete, ...', collectList)
+    .option('--resource <resources>', 'resource(s), e.g. pods, secrets', collectList)
+    .option('-n, --namespace <namespaces>', 'namespace(s)', collectList)
+    .option('--name <names>', 'object name(s)', collectList)
+    .option('--decision <decisions>', 'allow, deny or reject', collectList)
+    .option('--code <codes>', 'HTTP status code(s) of the answer, e.g. 403', collectList)
+    .option('-q, --text <text>', 'substring of the request URI (case-insensitive)');
+}
 
 /**
  * The `tether` command tree. Each action loads its command module only when it runs, so
@@ -194,6 +233,42 @@ ${exitCodeHelp}`,
     .addOption(outputOption())
     .action(async (name: string, options) =>
       (await import('./commands/cluster-rotate.command.js')).clusterRotateCommand(ctx, name, options),
+    );
+
+  const audit = program
+    .command('audit')
+    .description('search and follow the audit log of every cluster (members of the audit reader groups)')
+    .addHelpText('after', auditHelp);
+
+  addAuditFilters(
+    audit
+      .command('search')
+      .description('events matching the filters, newest first (default: the newest 50)')
+      .option('--since <time>', 'from this time: 30s, 15m, 2h, 7d, 1h30m ago, or RFC 3339')
+      .option('--until <time>', 'up to this time, same forms as --since')
+      .addHelpText('after', auditHelp),
+  )
+    .option('--limit <n>', `print at most this many events, following pages (default 50)`)
+    .option('--all', 'print every matching event (all pages)')
+    .addOption(brokerOption())
+    .addOption(
+      new Option('-o, --output <format>', 'table, json (one array) or jsonl (one event a line)').choices([
+        'table',
+        'json',
+        'jsonl',
+      ]),
+    )
+    .action(async (options) =>
+      (await import('./commands/audit-search.command.js')).auditSearchCommand(ctx, options),
+    );
+
+  addAuditFilters(audit.command('tail').description('print matching events as they are stored, until Ctrl-C'))
+    .addOption(brokerOption())
+    .addOption(
+      new Option('-o, --output <format>', 'table or jsonl (one event a line)').choices(['table', 'jsonl']),
+    )
+    .action(async (options) =>
+      (await import('./commands/audit-tail.command.js')).auditTailCommand(ctx, options),
     );
 
   program

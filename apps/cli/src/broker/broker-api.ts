@@ -12,6 +12,8 @@ export interface AuthConfig {
   clientId: string;
   accessTokenTtlSeconds?: number;
   idpIssuer?: string;
+  /** The auditor's base URL, when the audit log is served there and not by the broker itself. */
+  auditUrl?: string;
 }
 
 export interface DeviceAuthorization {

@@ -20,6 +20,8 @@ export interface CommandContext {
   openBrowser?: (url: string) => boolean;
   /** Asks the person at the terminal (stderr) and resolves with the line typed; absent without a terminal. */
   prompt?: (question: string) => Promise<string>;
+  /** Ends a command that runs until stopped (`audit tail`); default: Ctrl-C (SIGINT) or SIGTERM. */
+  interrupt?: AbortSignal;
 }
 
 /** The broker a command talks to, with how to trust it. */

@@ -13,7 +13,9 @@ export type CliErrorCode =
   | 'unknown_cluster'
   | 'config_invalid'
   | 'lock_timeout'
-  | 'policy_denied';
+  | 'policy_denied'
+  /** Signed in, but not allowed (e.g. `tether audit` without one of the audit reader groups). */
+  | 'forbidden';
 
 export const exitCodes = {
   ok: 0,
@@ -22,6 +24,7 @@ export const exitCodes = {
   loginRequired: 3,
   brokerUnreachable: 4,
   policyDenied: 5,
+  forbidden: 6,
 } as const;
 
 export class CliError extends Error {
@@ -60,6 +63,8 @@ export function exitCodeFor(code: CliErrorCode): number {
       return exitCodes.brokerUnreachable;
     case 'policy_denied':
       return exitCodes.policyDenied;
+    case 'forbidden':
+      return exitCodes.forbidden;
     default:
       return exitCodes.error;
   }

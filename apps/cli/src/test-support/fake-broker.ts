@@ -20,6 +20,8 @@ export interface FakeBrokerOptions {
   devicePolls?: string[];
   deviceInterval?: number;
   clusters?: { name: string; online: boolean; access: string }[];
+  /** Named in /auth/config as where the audit log is served. */
+  auditUrl?: string;
 }
 
 interface PendingLogin {
@@ -112,6 +114,7 @@ export class FakeBroker {
           clientId: 'tether-cli',
           accessTokenTtlSeconds: this.options.accessTtlSeconds ?? 600,
           ...(this.options.idpIssuer ? { idpIssuer: this.options.idpIssuer } : {}),
+          ...(this.options.auditUrl ? { auditUrl: this.options.auditUrl } : {}),
         });
       case 'GET /auth/login':
         return this.login(url, res);
