@@ -260,9 +260,9 @@ export class FileSpool {
     this.moveAck(upTo);
   }
 
-  /** Resolves when more durable records may be readable, or the spool closes. */
+  /** Resolves when durable records are waiting to be read (at once if some already are), or on close. */
   whenReadable(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    if (this.closed || this.durableRecords > this.ack.index) return Promise.resolve();
     return new Promise((resolve) => this.readableWaiters.push(resolve));
   }
 

@@ -31,3 +31,7 @@ export { AuditLogApi, AuditReadForbiddenError } from './audit-log-api';
 export type { AuditLogApiOptions, AuditReader } from './audit-log-api';
 export { FileSpool } from './file-spool';
 export type { FileSpoolOptions, SpoolBatch, SpoolPosition, SpoolReadLimits } from './file-spool';
+export { auditFullPolicies, AuditDropReporter } from './audit-full-policy';
+export type { AuditFullPolicy } from './audit-full-policy';
+export { createKafkaAuditSink, KafkaAuditSink, MAX_AUDIT_EVENT_BYTES } from './kafka-audit-sink';
+export type { KafkaAuditSinkOptions } from './kafka-audit-sink';
