@@ -35,3 +35,5 @@ export { auditFullPolicies, AuditDropReporter } from './audit-full-policy';
 export type { AuditFullPolicy } from './audit-full-policy';
 export { createKafkaAuditSink, KafkaAuditSink, MAX_AUDIT_EVENT_BYTES } from './kafka-audit-sink';
 export type { KafkaAuditSinkOptions } from './kafka-audit-sink';
+export { StoreAuditSink } from './store-audit-sink';
+export type { AuditBatchWriter, StoreAuditSinkOptions } from './store-audit-sink';
