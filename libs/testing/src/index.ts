@@ -41,6 +41,13 @@ export { runNode, startNode } from './stack/node-process.js';
 export type { NodeRunResult, StartedNode } from './stack/node-process.js';
 export { SessionTokenMinter } from './stack/session-token-minter.js';
 export { demoPolicyFile, startTetherStack } from './stack/tether-stack.js';
+export { startReplicatedStack } from './stack/replicated-stack.js';
+export type {
+  BrokerReplicaProcess,
+  ReplicatedStack,
+  ReplicatedStackOptions,
+} from './stack/replicated-stack.js';
+export { TcpBalancer } from './stack/tcp-balancer.js';
 export type { TetherStack } from './stack/tether-stack.js';
 export { DevIdentityProvider } from './idp/dev-identity-provider.js';
 export type { DevIdentityProviderOptions } from './idp/dev-identity-provider.js';
