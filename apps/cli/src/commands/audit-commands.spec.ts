@@ -79,7 +79,7 @@ describe('tether audit search and tail against a local audit API', () => {
     expect(since).toBeLessThanOrEqual(Date.now() - 7_200_000);
     const lines = ctx.stdout().trimEnd().split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/^TIME +CLUSTER +USER +VERB +RESOURCE +DECISION +CODE +RULE \/ JIT \/ REASON$/);
+    expect(lines[0]).toMatch(/^TIME +CLUSTER +USER +VERB +RESOURCE +DECISION +CODE +JIT \/ RULE \/ REASON$/);
     expect(lines[1]).toMatch(
       /dev-west +bob@example\.com +get +web\/pods\/pod-0 +allow +200 +developers-read-dev-west$/,
     );

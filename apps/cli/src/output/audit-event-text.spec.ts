@@ -88,7 +88,7 @@ describe('audit event table', () => {
       'web/pods/frontend-1/exec',
       'allow',
       '101',
-      'admins-everywhere  jit:1a2b3c4d,9f8e7d6c',
+      'jit:1a2b3c4d,9f8e7d6c  admins-everywhere',
     ]);
     expect(auditEventRow(denied).slice(4)).toEqual([
       'web/configmaps/frontend-config',
@@ -114,7 +114,7 @@ describe('audit event table', () => {
   it('fits its columns to the first rows and writes the header once', () => {
     const table = AuditTable.fittedTo([listPods, version].map(auditEventRow));
     expect(table.lines([listPods, version].map(auditEventRow)).split('\n')).toEqual([
-      'TIME            CLUSTER   USER              VERB  RESOURCE  DECISION  CODE  RULE / JIT / REASON',
+      'TIME            CLUSTER   USER              VERB  RESOURCE  DECISION  CODE  JIT / RULE / REASON',
       '12-07 06:30:05  dev-west  bob@example.com   list  web/pods  allow     200   developers-read-dev-west',
       '12-07 06:30:05  nowhere   system:anonymous  get   /version  reject    -     -',
       '',
@@ -125,11 +125,11 @@ describe('audit event table', () => {
     expect(table.lines([])).toBe('');
   });
 
-  it('narrows the reason before the resource when the rows are too wide for 120 columns', () => {
+  it('narrows the resource path and the reason when the rows are too wide for 120 columns', () => {
     const rows = [listPods, denied].map(auditEventRow);
     const lines = AuditTable.fittedTo(rows).lines(rows).split('\n');
     expect(lines[2]).toBe(
-      '12-07 06:30:05  dev-west  bob@example.com  delete  web/configmaps/frontend-co…  deny      403   no rule allows delete c…',
+      '12-07 06:30:05  dev-west  bob@example.com  delete  web/configmaps/fronten…  deny      403   no rule allows delete confi…',
     );
     expect(lines[2]).toHaveLength(120);
   });
@@ -157,7 +157,7 @@ describe('audit event table', () => {
         .split('\n');
       expect(lines).toHaveLength(2);
       for (const line of lines) expect(line.length).toBeLessThanOrEqual(120);
-      expect(lines[0]).toMatch(/ RULE \/ JIT \/ REASON$/);
+      expect(lines[0]).toMatch(/ JIT \/ RULE \/ REASON$/);
       expect(lines[1]).toMatch(/ someone\.with\.a\.[^ ]*… /);
       expect(lines[1]).toMatch(/ {2}delet[a-z]*… {2}/);
     }

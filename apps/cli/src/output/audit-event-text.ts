@@ -18,7 +18,7 @@ export const auditTableHeaders = [
   'RESOURCE',
   'DECISION',
   'CODE',
-  'RULE / JIT / REASON',
+  'JIT / RULE / REASON',
 ];
 
 const gap = '  ';
@@ -27,13 +27,15 @@ const lineWidth = 120;
 const tailWidths = [14, 10, 17, 6, 28, 8, 4, 19];
 /**
  * How a table too wide for 120 columns gives way, in order: [column, narrowest it gets in this step].
- * The last column (rule, JIT, reason) first, then the resource path, user, cluster and verb.
+ * The resource path and the last column (JIT, rule, reason) a little, then cluster and user, then
+ * more of the same; the JIT id prefix comes first in its column, so it is the last thing cut.
  */
 const shrinkSteps: [number, number][] = [
-  [7, 24],
-  [4, 20],
+  [4, 24],
+  [7, 28],
+  [1, 12],
   [2, 16],
-  [1, 10],
+  [4, 20],
   [3, 6],
   [7, 19],
 ];
@@ -55,7 +57,7 @@ export function auditResource(event: AuditEventView): string {
   return event.requestURI.split('?')[0] || '-';
 }
 
-/** The rule that allowed it, the JIT requests whose grants were active (short ids), and why it was refused. */
+/** The JIT requests whose grants were active (id prefixes), the rule that allowed it, why it was refused. */
 export function auditWhy(event: AuditEventView): string {
   const annotations = event.annotations ?? {};
   const jit = (annotations[auditAnnotations.jitRequestId] ?? '')
@@ -63,8 +65,8 @@ export function auditWhy(event: AuditEventView): string {
     .filter((id) => id)
     .map((id) => id.slice(0, 8));
   const parts = [
-    annotations[auditAnnotations.rule],
     jit.length > 0 ? `jit:${jit.join(',')}` : undefined,
+    annotations[auditAnnotations.rule],
     annotations[auditAnnotations.reason],
   ].filter((p): p is string => Boolean(p));
   return parts.join('  ') || '-';
