@@ -47,6 +47,8 @@ export interface TailHandlers {
   /** The stream answered 200 and is open. */
   onOpen?: () => void;
   onWarning?: (message: string) => void;
+  /** Any bytes arrived, heartbeats included. */
+  onData?: () => void;
   /** No byte (not even a heartbeat) for this long counts as a dropped connection. */
   idleMs: number;
 }
@@ -140,6 +142,7 @@ export class AuditApi {
           const parser = new EventStreamParser();
           response.setEncoding('utf8');
           response.on('data', (chunk: string) => {
+            handlers.onData?.();
             try {
               for (const message of parser.push(chunk)) {
                 if (message.event !== 'audit') continue;

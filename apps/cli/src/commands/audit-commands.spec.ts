@@ -38,6 +38,7 @@ describe('tether audit search and tail against a local audit API', () => {
     auditor.events = Array.from({ length: 120 }, (_, i) => auditEvent(i));
     auditor.pageCap = 1000;
     auditor.refusal = undefined;
+    auditor.dropTailsOnOpen = false;
   });
   afterEach(() => ctx.cleanup());
 
@@ -242,6 +243,21 @@ describe('tether audit search and tail against a local audit API', () => {
       /reconnected; events stored while disconnected are not replayed: tether audit search --since \d{4}-\d\d-\d\dT[\d:.]+Z\n/,
     );
     expect(auditor.requests.filter((r) => r.path === '/api/audit/tail')).toHaveLength(2);
+  });
+
+  it('tail backs off further when each connection drops right after it opened', async () => {
+    const stop = new AbortController();
+    ctx.interrupt = stop.signal;
+    auditor.dropTailsOnOpen = true;
+    const running = audit('tail');
+    await waitFor('two reconnections', () => (ctx.stderr().match(/reconnecting in/g) ?? []).length >= 2);
+    stop.abort();
+    expect(await running).toBe(exitCodes.ok);
+    const delays = [...ctx.stderr().matchAll(/reconnecting in ([\d.]+) s/g)].map((m) => Number(m[1]));
+    expect(delays[0]).toBeGreaterThanOrEqual(0.8);
+    expect(delays[0]).toBeLessThanOrEqual(1);
+    expect(delays[1]).toBeGreaterThanOrEqual(1.6);
+    expect(delays[1]).toBeLessThanOrEqual(2);
   });
 
   it('tail -o jsonl writes each event on its own line, exactly as received', async () => {

@@ -14,6 +14,7 @@ export interface AuditTailOptions extends Omit<AuditFilterOptions, 'since' | 'un
 const idleMs = 45_000;
 const firstRetryMs = 1000;
 const maxRetryMs = 30_000;
+const stableMs = 30_000;
 /** Dropped connections and server failures are worth retrying; refusals (401, 403, 400) are not. */
 const retryable = new Set<CliErrorCode>(['broker_unreachable', 'broker_error']);
 
@@ -29,6 +30,10 @@ export async function auditTailCommand(ctx: CommandContext, options: AuditTailOp
   const { signal, release } = interruption(ctx);
   let everOpen = false;
   let failures = 0;
+  let openedAt = 0;
+  // The last byte from the server: a silent connection is noticed only idleMs later, and what was
+  // stored since that byte is what the reconnected tail cannot show.
+  let lastHeard = 0;
   let lostAt: number | undefined;
   try {
     for (;;) {
@@ -45,9 +50,10 @@ export async function auditTailCommand(ctx: CommandContext, options: AuditTailOp
               );
             } else ctx.io.err(`Following the audit log from ${api.label}; Ctrl-C stops.\n`);
             everOpen = true;
-            failures = 0;
+            openedAt = lastHeard = ctx.now();
             lostAt = undefined;
           },
+          onData: () => (lastHeard = ctx.now()),
           onEvent: (event) =>
             ctx.io.out(jsonl ? `${JSON.stringify(event)}\n` : table.lines([auditEventRow(event)])),
           onWarning: (message) => ctx.io.err(`tether: audit tail: ${message}\n`),
@@ -59,7 +65,11 @@ export async function auditTailCommand(ctx: CommandContext, options: AuditTailOp
         if (!(error instanceof CliError) || !retryable.has(error.code) || !everOpen) throw error;
         why = error.message;
       }
-      lostAt ??= ctx.now();
+      lostAt ??= lastHeard;
+      // Only a connection that stayed up a while resets the backoff: one that opens and drops at
+      // once (a proxy, a crashing auditor) must not be hammered every second.
+      if (openedAt > 0 && ctx.now() - openedAt >= stableMs) failures = 0;
+      openedAt = 0;
       const delay = backoffMs(failures++);
       ctx.io.err(`tether: audit tail: ${why}; reconnecting in ${Math.round(delay / 100) / 10} s\n`);
       if (!(await pause(delay, signal))) return;

@@ -35,6 +35,8 @@ export class FakeAuditor {
   events: AuditEventView[] = [];
   /** The most a page holds whatever limit is asked for (the real API caps at 1000). */
   pageCap = 1000;
+  /** Tails open (200, first comment) and then break at once, as behind a misbehaving proxy. */
+  dropTailsOnOpen = false;
   /** When set, every request gets this answer. */
   refusal: { status: number; body: unknown } | undefined;
   private readonly tails = new Set<ServerResponse>();
@@ -54,6 +56,10 @@ export class FakeAuditor {
     if (url.pathname === '/api/audit/tail') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
       res.write(': tailing the audit log\n\n');
+      if (this.dropTailsOnOpen) {
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      }
       this.tails.add(res);
       res.on('close', () => this.tails.delete(res));
       return;
