@@ -60,7 +60,11 @@ const version: AuditEventView = {
 describe('audit event table', () => {
   const tz = process.env.TZ;
   beforeEach(() => (process.env.TZ = 'UTC'));
-  afterEach(() => (process.env.TZ = tz));
+  afterEach(() => {
+    // Assigning undefined would set the variable to the string "undefined".
+    if (tz === undefined) delete process.env.TZ;
+    else process.env.TZ = tz;
+  });
 
   it('reads the same annotation keys the producer writes', () => {
     for (const [name, key] of Object.entries(auditAnnotations))
