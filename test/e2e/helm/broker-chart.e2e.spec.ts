@@ -2,7 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { auditorConfigSchema, brokerConfigSchema, envWithPrefix, loadConfig } from '@tether/config';
-import { environmentOf, fileSource, podSpecOf, type PodSpec } from './container-env.js';
+import { environmentOf, fileSource, podSpecOf, type PodSpec, testPodIp } from './container-env.js';
 import { chartPath, helm, lint, render, repoRoot, type Rendered } from './helm-chart.js';
 
 // The broker chart (with the auditor) as helm renders it, for minimal and for non-default values.
@@ -133,6 +133,30 @@ describe('tether-broker chart', () => {
     expect(Object.keys(broker(hard).pod.affinity?.podAntiAffinity ?? {})).toEqual([
       'requiredDuringSchedulingIgnoredDuringExecution',
     ]);
+  });
+
+  it('has each replica advertise its pod IP for the agents’ per-replica tunnels, or a URL given', async () => {
+    const { env } = broker(defaults);
+    expect(env.TETHER_BROKER_ADVERTISE_URL).toBe(`https://${testPodIp}:8443`);
+    const config = loadConfig(brokerConfigSchema, envWithPrefix(env, 'TETHER_BROKER_'));
+    expect(config.ADVERTISE_URL).toBe(`https://${testPodIp}:8443`);
+    expect(config.REPLICA_HEARTBEAT_SECONDS).toBe(5);
+    expect(config.PUBLIC_URL).toBe('https://tether.example.com');
+
+    const named = await render(
+      'tether-broker',
+      {
+        ...minimal,
+        port: 9443,
+        peers: { advertiseUrl: 'https://$(TETHER_POD_NAME).brokers.internal:9443', heartbeatSeconds: 2 },
+      },
+      release,
+    );
+    const namedConfig = loadConfig(brokerConfigSchema, envWithPrefix(broker(named).env, 'TETHER_BROKER_'));
+    expect(namedConfig.ADVERTISE_URL).toBe('https://pod-0.brokers.internal:9443');
+    expect(namedConfig.REPLICA_HEARTBEAT_SECONDS).toBe(2);
+    const portOnly = await render('tether-broker', { ...minimal, port: 9443 }, release);
+    expect(broker(portOnly).env.TETHER_BROKER_ADVERTISE_URL).toBe(`https://${testPodIp}:9443`);
   });
 
   it('runs hardened, probes over HTTPS and never mounts a Kubernetes token', () => {
@@ -386,8 +410,10 @@ describe('tether-broker values schema and checks', () => {
       publicUrl: 'http://tether.example.com',
       audit: { spool: { fullPolicy: 'drop' } },
       kafka: { brokers: ['kafka'] },
+      peers: { advertiseUrl: 'http://10.0.0.5:8443' },
       replicas: 3,
     });
+    expect(stderr).toContain("at '/peers/advertiseUrl'");
     expect(stderr).toMatch(/at '\/publicUrl': 'http:\/\/tether.example.com' does not match pattern/);
     expect(stderr).toContain("at '/audit/spool/fullPolicy'");
     expect(stderr).toContain("at '/kafka/brokers/0'");

@@ -35,10 +35,13 @@ export function podSpecOf(workload: RenderedObject): PodSpec {
   return (workload as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
 }
 
+/** The pod IP the downward API gives in these tests. */
+export const testPodIp = '10.0.0.5';
+
 /**
- * The environment a container would see, as the kubelet fills it in: literal values as they are,
- * the namespace and pod name from the downward API (the pod named `<workload>-0`), and Secret or
- * ConfigMap references as `secretValue(ref)`.
+ * The environment a container would see, as the kubelet fills it in: literal values with `$(NAME)` of
+ * earlier variables expanded, the namespace, pod name and IP from the downward API (the pod named
+ * `<workload>-0`, at testPodIp), and Secret or ConfigMap references as `secretValue(ref)`.
  */
 export function environmentOf(
   container: Container,
@@ -46,9 +49,14 @@ export function environmentOf(
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const variable of container.env ?? []) {
-    if (variable.value !== undefined) env[variable.name] = variable.value;
+    if (variable.value !== undefined)
+      env[variable.name] = variable.value.replace(
+        /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g,
+        (reference, name: string) => (name in env ? (env[name] as string) : reference),
+      );
     else if (variable.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[variable.name] = namespace;
     else if (variable.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[variable.name] = 'pod-0';
+    else if (variable.valueFrom?.fieldRef?.fieldPath === 'status.podIP') env[variable.name] = testPodIp;
     else if (variable.valueFrom?.secretKeyRef) {
       const ref = variable.valueFrom.secretKeyRef;
       env[variable.name] = secretValue(ref.name, ref.key);
