@@ -113,6 +113,15 @@ export class AuditApi {
     const transport = target.protocol === 'https:' ? https : http;
     return new Promise<TailEnd>((resolve, reject) => {
       let settled = false;
+      let opened = false;
+      // Before the answer a failure is about reaching the server; after it, about losing the stream.
+      const failure = (error: unknown): CliError =>
+        opened
+          ? new CliError(
+              'broker_unreachable',
+              `lost the stream from ${this.label} (${error instanceof Error ? error.message : String(error)})`,
+            )
+          : explainNetworkError(error, url);
       const settle = (end: TailEnd | CliError) => {
         if (settled) return;
         settled = true;
@@ -132,12 +141,22 @@ export class AuditApi {
         },
         (response) => {
           if (response.statusCode !== 200 || !isEventStream(response)) {
+            const status = response.statusCode ?? 0;
             readBody(response).then(
-              (body) => settle(this.refusal(url, response.statusCode ?? 0, body)),
-              (error: unknown) => settle(explainNetworkError(error, url)),
+              (body) =>
+                settle(
+                  status === 200
+                    ? new CliError(
+                        'broker_error',
+                        `${url} answered ${response.headers['content-type'] ?? 'something'}, not an event stream`,
+                      )
+                    : this.refusal(url, status, body),
+                ),
+              (error: unknown) => settle(failure(error)),
             );
             return;
           }
+          opened = true;
           handlers.onOpen?.();
           const parser = new EventStreamParser();
           response.setEncoding('utf8');
@@ -158,9 +177,9 @@ export class AuditApi {
             }
           });
           response.on('end', () => settle('closed'));
-          response.on('error', (error) => settle(explainNetworkError(error, url)));
+          response.on('error', (error) => settle(failure(error)));
           response.on('close', () => {
-            if (!response.complete) settle(explainNetworkError(connectionLost(), url));
+            if (!response.complete) settle(failure(new Error('the connection closed mid-stream')));
           });
         },
       );
@@ -173,7 +192,7 @@ export class AuditApi {
         );
         request.destroy(error);
       });
-      request.on('error', (error) => settle(explainNetworkError(error, url)));
+      request.on('error', (error) => settle(failure(error)));
       handlers.signal.addEventListener('abort', onAbort, { once: true });
       request.end();
     });
@@ -222,10 +241,6 @@ export class AuditApi {
 
 function isEventStream(response: IncomingMessage): boolean {
   return (response.headers['content-type'] ?? '').startsWith('text/event-stream');
-}
-
-function connectionLost(): NodeJS.ErrnoException {
-  return Object.assign(new Error('the connection closed mid-stream'), { code: 'ECONNRESET' });
 }
 
 function readBody(response: IncomingMessage): Promise<string> {

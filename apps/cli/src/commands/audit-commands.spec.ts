@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { runCli } from '../cli-program.js';
 import { AuditApi } from '../broker/audit-api.js';
 import { CliError, exitCodes } from '../errors/cli-error.js';
@@ -238,7 +240,11 @@ describe('tether audit search and tail against a local audit API', () => {
     expect(lines[0]).toMatch(/^TIME +CLUSTER/);
     expect(lines[1]).toMatch(/ delete +web\/pods\/pod-1 /);
     expect(lines[2]).toMatch(/ delete +web\/pods\/pod-2 /);
-    expect(ctx.stderr()).toMatch(/tether: audit tail: .*; reconnecting in \d(\.\d)? s\n/);
+    expect(ctx.stderr()).toMatch(
+      new RegExp(
+        `tether: audit tail: lost the stream from the auditor at ${auditor.url} \\(.*\\); reconnecting in \\d(\\.\\d)? s\n`,
+      ),
+    );
     expect(ctx.stderr()).toMatch(
       /reconnected; events stored while disconnected are not replayed: tether audit search --since \d{4}-\d\d-\d\dT[\d:.]+Z\n/,
     );
@@ -297,7 +303,34 @@ describe('tether audit search and tail against a local audit API', () => {
     expect(opened).toBe(true);
     expect(error).toBeInstanceOf(CliError);
     expect(error.code).toBe('broker_unreachable');
-    expect(error.message).toContain('nothing received for 0 s');
+    expect(error.message).toBe(
+      `lost the stream from the auditor at ${auditor.url} (nothing received for 0 s)`,
+    );
+  });
+
+  it('tail refuses a 200 that is not an event stream (e.g. the sign-in page of a proxy)', async () => {
+    const proxy = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html>'),
+    );
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const api = new AuditApi(broker.url, () => Promise.resolve(accessToken), { auditUrl: url });
+    try {
+      const error = await api
+        .tail(new URLSearchParams(), {
+          signal: new AbortController().signal,
+          idleMs: 5000,
+          onEvent: () => undefined,
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e as CliError,
+        );
+      expect(error?.code).toBe('broker_error');
+      expect(error?.message).toBe(`${url}/api/audit/tail? answered text/html, not an event stream`);
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('backs off 1 s, 2 s, 4 s … up to 30 s, less up to a fifth at random', () => {
