@@ -305,10 +305,13 @@ export class KafkaAuditSink implements AuditSink {
     const now = Date.now();
     this.lastDeliveryAt = now;
     if (this.failingSince === undefined) return;
-    this.log.info(
-      { outageMs: now - this.failingSince, pendingEvents: this.spool.pendingRecords },
-      'audit delivery to Kafka resumed; replaying the spool',
-    );
+    // Said only after an outage that was reported (a kafkajs error at start, e.g. a new topic's leader
+    // not elected yet, is not one).
+    if (this.lastFailureLogAt !== Number.NEGATIVE_INFINITY)
+      this.log.info(
+        { outageMs: now - this.failingSince, pendingEvents: this.spool.pendingRecords },
+        'audit delivery to Kafka resumed; replaying the spool',
+      );
     this.failingSince = undefined;
     this.lastFailureLogAt = Number.NEGATIVE_INFINITY;
   }
