@@ -67,6 +67,14 @@ describe('tether audit search and tail against the auditor', () => {
   let kafka: Kafka;
   let producer: Producer;
   let auditorUrl: string;
+  let auditorEnv: Record<string, string>;
+  const startAuditor = async () => {
+    auditor = await startNode(auditorMain, {
+      env: auditorEnv,
+      readyPattern: /auditor listening/,
+      timeoutMs: 90_000,
+    });
+  };
   let carol: Person;
   let bob: Person;
 
@@ -224,23 +232,20 @@ describe('tether audit search and tail against the auditor', () => {
     const auditorPort = await freePort();
     auditorUrl = `http://127.0.0.1:${auditorPort}`;
     stack = await startTetherStack({ signIn: true, brokerEnv: { TETHER_BROKER_AUDITOR_URL: auditorUrl } });
-    auditor = await startNode(auditorMain, {
-      env: {
-        TETHER_AUDITOR_PORT: String(auditorPort),
-        TETHER_AUDITOR_KAFKA_BROKERS: kafkaBrokers().join(','),
-        TETHER_AUDITOR_KAFKA_TOPIC: topic,
-        TETHER_AUDITOR_KAFKA_GROUP_ID: `audit-cli-${run}`,
-        TETHER_AUDITOR_DATABASE_URL: POSTGRES_URL,
-        TETHER_AUDITOR_DATABASE_SCHEMA: schema,
-        TETHER_AUDITOR_BROKER_JWKS_URL: `${stack.brokerUrl}/.well-known/jwks.json`,
-        TETHER_AUDITOR_BROKER_ISSUER: stack.brokerUrl,
-        TETHER_AUDITOR_BROKER_CA_FILE: stack.brokerCaFile,
-        TETHER_AUDITOR_BATCH_MAX_WAIT_MS: '100',
-        KAFKAJS_NO_PARTITIONER_WARNING: '1',
-      },
-      readyPattern: /auditor listening/,
-      timeoutMs: 60_000,
-    });
+    auditorEnv = {
+      TETHER_AUDITOR_PORT: String(auditorPort),
+      TETHER_AUDITOR_KAFKA_BROKERS: kafkaBrokers().join(','),
+      TETHER_AUDITOR_KAFKA_TOPIC: topic,
+      TETHER_AUDITOR_KAFKA_GROUP_ID: `audit-cli-${run}`,
+      TETHER_AUDITOR_DATABASE_URL: POSTGRES_URL,
+      TETHER_AUDITOR_DATABASE_SCHEMA: schema,
+      TETHER_AUDITOR_BROKER_JWKS_URL: `${stack.brokerUrl}/.well-known/jwks.json`,
+      TETHER_AUDITOR_BROKER_ISSUER: stack.brokerUrl,
+      TETHER_AUDITOR_BROKER_CA_FILE: stack.brokerCaFile,
+      TETHER_AUDITOR_BATCH_MAX_WAIT_MS: '100',
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+    };
+    await startAuditor();
     carol = await signIn('carol');
     bob = await signIn('bob');
     await produce(Object.values(stored));
@@ -389,6 +394,55 @@ describe('tether audit search and tail against the auditor', () => {
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as AuditEvent);
       expect(printed).toEqual([wanted]);
+    } finally {
+      await tail.stop();
+    }
+  });
+
+  it('carol’s tail rides out an auditor restart: it says it reconnects, then prints new events', async () => {
+    const tail = await startNode(cliMain, {
+      args: ['audit', 'tail', '--cluster', east, '-o', 'jsonl'],
+      env: carol.env,
+      readyPattern: /Following the audit log from the auditor at/,
+      timeoutMs: 60_000,
+    });
+    try {
+      await auditor?.stop();
+      await waitFor('the tail noticing', async () =>
+        /reconnecting in/.test(tail.output()) ? true : undefined,
+      );
+      expect(tail.child.exitCode).toBeNull();
+      await startAuditor();
+      await waitFor(
+        'the tail reconnected',
+        async () => (/reconnected; events stored while disconnected/.test(tail.output()) ? true : undefined),
+        90_000,
+      );
+      const after = event({
+        user: 'alice@example.com',
+        cluster: east,
+        verb: 'patch',
+        resource: 'deployments',
+        name: 'web',
+        decision: 'allow',
+        code: 200,
+        secondsAgo: 0,
+      });
+      await produce([after]);
+      await waitFor('the event after the restart', async () =>
+        tail.output().includes(after.auditID) ? true : undefined,
+      );
+      expect(tail.output()).toMatch(
+        new RegExp(
+          `tether: audit tail: lost the stream from the auditor at ${auditorUrl} \\(.*\\); reconnecting in [\\d.]+ s`,
+        ),
+      );
+      expect(tail.output()).toMatch(/tether audit search --since \d{4}-\d\d-\d\dT[\d:.]+Z/);
+      const exited = new Promise<number | null>((resolve) =>
+        tail.child.once('close', (code) => resolve(code)),
+      );
+      tail.child.kill('SIGINT');
+      expect(await exited).toBe(0);
     } finally {
       await tail.stop();
     }
