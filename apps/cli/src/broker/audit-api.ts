@@ -43,7 +43,8 @@ export interface AuditApiOptions {
 
 export interface TailHandlers {
   signal: AbortSignal;
-  onEvent: (event: AuditEventView) => void;
+  /** A promise back means "wait": reading stops until it settles (stdout into a slow pipe). */
+  onEvent: (event: AuditEventView) => void | Promise<void>;
   /** The stream answered 200 and is open. */
   onOpen?: () => void;
   onWarning?: (message: string) => void;
@@ -159,6 +160,30 @@ export class AuditApi {
           opened = true;
           handlers.onOpen?.();
           const parser = new EventStreamParser();
+          // Events wait here while the reader is slow; reading pauses meanwhile, so the server holds
+          // the tail back instead of this process buffering without bound.
+          const queue: AuditEventView[] = [];
+          let waiting = false;
+          let ended = false;
+          const pump = () => {
+            while (queue.length > 0 && !waiting && !settled) {
+              const pending = handlers.onEvent(queue.shift() as AuditEventView);
+              if (!pending) continue;
+              waiting = true;
+              response.pause();
+              request.setTimeout(0); // waiting for our reader is not the server's silence
+              pending.then(
+                () => {
+                  waiting = false;
+                  request.setTimeout(handlers.idleMs);
+                  response.resume();
+                  pump();
+                },
+                (error: unknown) => settle(new CliError('broker_error', `output failed: ${String(error)}`)),
+              );
+            }
+            if (ended && queue.length === 0 && !waiting) settle('closed');
+          };
           response.setEncoding('utf8');
           response.on('data', (chunk: string) => {
             handlers.onData?.();
@@ -166,7 +191,7 @@ export class AuditApi {
               for (const message of parser.push(chunk)) {
                 if (message.event !== 'audit') continue;
                 const event = parseJson(message.data) as AuditEventView | undefined;
-                if (typeof event?.auditID === 'string') handlers.onEvent(event);
+                if (typeof event?.auditID === 'string') queue.push(event);
                 else
                   handlers.onWarning?.(
                     `skipped an event that is not an audit event: ${message.data.slice(0, 80)}`,
@@ -175,8 +200,12 @@ export class AuditApi {
             } catch (error) {
               settle(new CliError('broker_error', `${url}: ${(error as Error).message}`));
             }
+            pump();
           });
-          response.on('end', () => settle('closed'));
+          response.on('end', () => {
+            ended = true;
+            pump();
+          });
           response.on('error', (error) => settle(failure(error)));
           response.on('close', () => {
             if (!response.complete) settle(failure(new Error('the connection closed mid-stream')));

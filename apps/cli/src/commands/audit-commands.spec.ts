@@ -285,6 +285,35 @@ describe('tether audit search and tail against a local audit API', () => {
     ).toEqual(events);
   });
 
+  it('tail stops reading while stdout is backed up, then prints everything in order', async () => {
+    const stop = new AbortController();
+    ctx.interrupt = stop.signal;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let writes = 0;
+    ctx.io.outBacklog = () => (writes++ === 0 ? gate : undefined);
+    const running = audit('tail', '-o', 'jsonl');
+    await waitFor('the tail connected', () => auditor.openTails === 1);
+    const events = [auditEvent(11), auditEvent(12), auditEvent(13)];
+    for (const event of events) auditor.publish(event);
+    await waitFor('the first event printed', () => ctx.stdout().includes(events[0]?.auditID ?? '?'));
+    // The others have arrived by now (same connection, sent at once) but must wait for the reader.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ctx.stdout().trimEnd().split('\n')).toHaveLength(1);
+    release();
+    await waitFor('all events printed', () => ctx.stdout().trimEnd().split('\n').length === 3);
+    stop.abort();
+    expect(await running).toBe(exitCodes.ok);
+    expect(
+      ctx
+        .stdout()
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual(events);
+    expect(ctx.stderr()).not.toContain('reconnecting');
+  });
+
   it('tail treats a silent connection as dropped (no heartbeat within the idle time)', async () => {
     const api = new AuditApi(broker.url, () => Promise.resolve(accessToken), { auditUrl: auditor.url });
     let opened = false;

@@ -54,8 +54,10 @@ export async function auditTailCommand(ctx: CommandContext, options: AuditTailOp
             lostAt = undefined;
           },
           onData: () => (lastHeard = ctx.now()),
-          onEvent: (event) =>
-            ctx.io.out(jsonl ? `${JSON.stringify(event)}\n` : table.lines([auditEventRow(event)])),
+          onEvent: (event) => {
+            ctx.io.out(jsonl ? `${JSON.stringify(event)}\n` : table.lines([auditEventRow(event)]));
+            return ctx.io.outBacklog?.();
+          },
           onWarning: (message) => ctx.io.err(`tether: audit tail: ${message}\n`),
         });
         if (end === 'aborted') return;
