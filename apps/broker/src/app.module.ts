@@ -5,8 +5,6 @@ import { LoggerModule } from 'nestjs-pino';
 import { BROKER_CONFIG, OTEL_ENVIRONMENT } from './broker-config.provider';
 import { brokerCoreProviders } from './broker-core.providers';
 import { AuthModule } from './auth/auth.module';
-import { sessionProviders } from './auth/session.providers';
-import { ChangeFeedModule } from './change-feed/change-feed.module';
 import { DatabaseModule } from './database/database.module';
 import { EnrollmentModule } from './enrollment/enrollment.module';
 import { HealthController } from './health/health.controller';
@@ -25,7 +23,6 @@ export class AppModule {
       imports: [
         AuthModule,
         DatabaseModule,
-        ChangeFeedModule,
         KubeProxyModule,
         EnrollmentModule,
         PeersModule,
@@ -38,13 +35,10 @@ export class AppModule {
         { provide: BROKER_CONFIG, useValue: config },
         { provide: OTEL_ENVIRONMENT, useValue: otel },
         ...brokerCoreProviders,
-        ...sessionProviders,
       ],
       exports: [
         BROKER_CONFIG,
-        ...[...brokerCoreProviders, ...sessionProviders].map(
-          (provider) => (provider as { provide: unknown }).provide as string,
-        ),
+        ...brokerCoreProviders.map((provider) => (provider as { provide: unknown }).provide as string),
       ],
     };
   }
