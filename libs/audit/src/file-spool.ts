@@ -7,10 +7,10 @@ import type { Logger } from 'pino';
 import { readCheckpoint, syncDirectory, writeCheckpoint } from './spool-checkpoint';
 import {
   announcedPayloadLength,
-  encodeFrame,
   FRAME_HEADER_BYTES,
   MAX_FRAME_PAYLOAD_BYTES,
   scanFrames,
+  sealFrame,
 } from './spool-frame';
 
 export interface FileSpoolOptions {
@@ -68,15 +68,18 @@ interface Segment {
   handle?: FileHandle;
 }
 
+/** Frames waiting for the next group write, in large buffers filled in place. */
 interface PendingWrite {
   segment: Segment;
-  chunks: Buffer[];
+  chunks: Array<{ buffer: Buffer; used: number }>;
   bytes: number;
+  records: number;
 }
 
 const SEGMENT_NAME = /^segment-(\d{20})\.log$/;
 const segmentName = (id: number) => `segment-${String(id).padStart(20, '0')}.log`;
 const MAX_LAG_SAMPLES = 100_000;
+const CHUNK_BYTES = 256 * 1024;
 
 export class FileSpool {
   private readonly segments: Segment[] = [];
@@ -159,34 +162,45 @@ export class FileSpool {
    * `syncIntervalMs`. Returns false, keeping nothing, when it would take the spool past `maxBytes`.
    */
   append(payload: Buffer): boolean {
+    return this.appendWith(payload.length, (target) => payload.copy(target));
+  }
+
+  /**
+   * `append` for a payload of `length` bytes that `fill` writes straight into the spool's write
+   * buffer, saving a copy per record on the request path.
+   */
+  appendWith(length: number, fill: (target: Buffer) => void): boolean {
     if (this.closed) throw new Error('the audit spool is closed');
-    if (payload.length === 0 || payload.length > MAX_FRAME_PAYLOAD_BYTES) {
-      throw new RangeError(
-        `a spool record holds 1 to ${MAX_FRAME_PAYLOAD_BYTES} bytes, not ${payload.length}`,
-      );
+    if (!(length >= 1 && length <= MAX_FRAME_PAYLOAD_BYTES)) {
+      throw new RangeError(`a spool record holds 1 to ${MAX_FRAME_PAYLOAD_BYTES} bytes, not ${length}`);
     }
-    const frame = encodeFrame(payload);
-    if (this.pendingBytes + frame.length > this.options.maxBytes) return false;
+    const frameLength = FRAME_HEADER_BYTES + length;
+    if (this.pendingBytes + frameLength > this.options.maxBytes) return false;
     let segment = this.segments[this.segments.length - 1]!;
-    if (segment.sealed || (segment.size > segment.base && segment.size + frame.length > this.segmentBytes)) {
+    if (segment.sealed || (segment.size > segment.base && segment.size + frameLength > this.segmentBytes)) {
       segment.sealed = true;
       segment = this.addSegment(segment.id + 1, 0);
     }
+    const write = this.pendingWriteFor(segment);
+    let chunk = write.chunks[write.chunks.length - 1];
+    if (!chunk || chunk.buffer.length - chunk.used < frameLength) {
+      chunk = { buffer: Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, frameLength)), used: 0 };
+      write.chunks.push(chunk);
+    }
+    const frame = chunk.buffer.subarray(chunk.used, chunk.used + frameLength);
+    fill(frame.subarray(FRAME_HEADER_BYTES));
+    sealFrame(frame);
+    chunk.used += frameLength;
+    write.bytes += frameLength;
+    write.records += 1;
+
     const index = this.appendedRecords;
-    segment.size += frame.length;
+    segment.size += frameLength;
     segment.records += 1;
     this.appendedRecords += 1;
-    this.appendedBytes += frame.length;
+    this.appendedBytes += frameLength;
     this.sampleAppendTime(index);
-
-    const last = this.pending[this.pending.length - 1];
-    if (last?.segment === segment) {
-      last.chunks.push(frame);
-      last.bytes += frame.length;
-    } else {
-      this.pending.push({ segment, chunks: [frame], bytes: frame.length });
-    }
-    this.bufferedBytes += frame.length;
+    this.bufferedBytes += frameLength;
     if (this.bufferedBytes >= this.syncBytes) this.scheduleFlush(0);
     else this.scheduleFlush(this.syncIntervalMs);
     return true;
@@ -425,16 +439,14 @@ export class FileSpool {
       const segment = write.segment;
       if (!segment.created) created = true;
       const handle = await this.handleOf(segment);
-      const data = write.chunks.length === 1 ? write.chunks[0]! : Buffer.concat(write.chunks, write.bytes);
-      let done = 0;
-      while (done < data.length) {
-        const { bytesWritten } = await handle.write(
-          data,
-          done,
-          data.length - done,
-          segment.durableSize + done,
-        );
-        done += bytesWritten;
+      let position = segment.durableSize;
+      for (const chunk of write.chunks) {
+        let done = 0;
+        while (done < chunk.used) {
+          const { bytesWritten } = await handle.write(chunk.buffer, done, chunk.used - done, position + done);
+          done += bytesWritten;
+        }
+        position += chunk.used;
       }
       touched.add(segment);
     }
@@ -443,8 +455,16 @@ export class FileSpool {
     for (const write of writes) {
       write.segment.created = true;
       write.segment.durableSize += write.bytes;
-      this.durableRecords += write.chunks.length;
+      this.durableRecords += write.records;
     }
+  }
+
+  private pendingWriteFor(segment: Segment): PendingWrite {
+    const last = this.pending[this.pending.length - 1];
+    if (last?.segment === segment) return last;
+    const write: PendingWrite = { segment, chunks: [], bytes: 0, records: 0 };
+    this.pending.push(write);
+    return write;
   }
 
   // -------------------------------------------------------------------------------------------------

@@ -18,7 +18,12 @@ import {
 import { AuditDropReporter, type AuditFullPolicy } from './audit-full-policy';
 import type { AuditSink, AuditSinkStats } from './audit-sink';
 import { FileSpool, type SpoolBatch } from './file-spool';
-import { decodeSpooledMessage, encodeSpooledMessage } from './kafka-spool-record';
+import {
+  decodeSpooledMessage,
+  MAX_KEY_BYTES,
+  spooledMessageLength,
+  writeSpooledMessage,
+} from './kafka-spool-record';
 
 export interface KafkaAuditSinkOptions {
   brokers: string[];
@@ -149,13 +154,21 @@ export class KafkaAuditSink implements AuditSink {
       );
       return;
     }
+    const key = parsed.data.annotations[tetherAnnotations.cluster]!;
+    if (key.length > MAX_KEY_BYTES / 3) {
+      this.refuseInvalid(event, [
+        `cluster annotation longer than ${Math.floor(MAX_KEY_BYTES / 3)} characters`,
+      ]);
+      return;
+    }
     const value = JSON.stringify(parsed.data);
-    if (Buffer.byteLength(value) > MAX_AUDIT_EVENT_BYTES) {
+    const length = spooledMessageLength(key, value);
+    if (length > MAX_AUDIT_EVENT_BYTES) {
       this.refuseInvalid(event, [`larger than ${MAX_AUDIT_EVENT_BYTES} bytes`]);
       return;
     }
-    const key = parsed.data.annotations[tetherAnnotations.cluster]!;
-    if (!this.spool.append(encodeSpooledMessage(key, value))) {
+    // Written straight into the spool's buffer: no copy of the event per publish.
+    if (!this.spool.appendWith(length, (target) => writeSpooledMessage(target, key, value))) {
       this.drops.drop(`audit spool full (${this.spool.pendingBytes} bytes); ${this.kafkaState()}`, {
         auditID: event.auditID,
         spoolDir: this.spool.dir,

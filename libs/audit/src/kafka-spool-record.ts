@@ -8,15 +8,17 @@ export interface SpooledMessage {
   value: Buffer;
 }
 
-export function encodeSpooledMessage(key: string, value: string): Buffer {
-  const keyBytes = Buffer.byteLength(key);
+/** Bytes the record of `key` and `value` takes. */
+export function spooledMessageLength(key: string, value: string): number {
+  return 2 + Buffer.byteLength(key) + Buffer.byteLength(value);
+}
+
+/** Writes the record into `target`, exactly spooledMessageLength(key, value) bytes long. */
+export function writeSpooledMessage(target: Buffer, key: string, value: string): void {
+  const keyBytes = target.write(key, 2);
   if (keyBytes > MAX_KEY_BYTES) throw new RangeError(`a message key is at most ${MAX_KEY_BYTES} bytes`);
-  const valueBytes = Buffer.byteLength(value);
-  const record = Buffer.allocUnsafe(2 + keyBytes + valueBytes);
-  record.writeUInt16BE(keyBytes, 0);
-  record.write(key, 2);
-  record.write(value, 2 + keyBytes);
-  return record;
+  target.writeUInt16BE(keyBytes, 0);
+  target.write(value, 2 + keyBytes);
 }
 
 export function decodeSpooledMessage(record: Buffer): SpooledMessage {

@@ -6,12 +6,11 @@ export const FRAME_HEADER_BYTES = 8;
 /** Larger frames are refused on append and read as corruption: no audit event comes near this. */
 export const MAX_FRAME_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
-export function encodeFrame(payload: Buffer): Buffer {
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
+/** Writes the header of `frame` (8 header bytes, then its payload) for the payload already in place. */
+export function sealFrame(frame: Buffer): void {
+  const payload = frame.subarray(FRAME_HEADER_BYTES);
   frame.writeUInt32BE(payload.length, 0);
   frame.writeUInt32BE(crc32(payload), 4);
-  payload.copy(frame, FRAME_HEADER_BYTES);
-  return frame;
 }
 
 export type FrameScanStop =
