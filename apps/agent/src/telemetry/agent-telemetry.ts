@@ -84,7 +84,7 @@ export class AgentTelemetry {
     );
     tunnels.on('up', ({ reconnect }) => this.metrics.tunnelConnected(reconnect));
     tunnels.on('down', ({ url, error }) => {
-      this.notReady = `the tunnel to the broker (${url}) is down: ${error.message}`;
+      this.notReady = `the tunnel to the broker is down (${url}): ${error.message}`;
     });
     tunnels.on('connectFailed', ({ url, error }) => {
       if (tunnels.connectedCount === 0)
