@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,7 +148,13 @@ export async function startReplicatedStack(options: ReplicatedStackOptions = {})
         const current = node;
         node = undefined;
         if (!current) return;
-        await current.stop(0);
+        const { child } = current;
+        if (child.exitCode === null && child.signalCode === null) {
+          // SIGKILL alone: a SIGTERM first would let the broker start its goodbye.
+          const exited = once(child, 'close');
+          child.kill('SIGKILL');
+          await exited;
+        }
         earlier += current.output();
       },
       start: async () => {
