@@ -140,6 +140,19 @@ describe('ReplicaTunnels', () => {
     expect(await echoThrough(b, 'via b')).toBe('via b');
   });
 
+  it('keeps its one tunnel when the only replica announced is BROKER_URL itself (one replica)', async () => {
+    const lb = await startReplica();
+    const tunnels = replicaTunnels(lb, () => 'credential-1');
+    await eventually(() => sessions(lb) === 1, 'the tunnel');
+    tunnels.setReplicas([`https://LOCALHOST:${lb.port}/`]); // the same URL, spelled otherwise
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sessions(lb)).toBe(1);
+    expect(lb.credentials).toHaveLength(1); // never redialed
+    expect(tunnels.states()).toEqual([
+      { url: `https://localhost:${lb.port}`, connected: true, bootstrap: false },
+    ]);
+  });
+
   it('adds a replica that joins, drops one that left, and serves requests on every tunnel', async () => {
     const [lb, a, b, c] = [
       await startReplica(),
