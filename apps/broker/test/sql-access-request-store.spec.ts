@@ -105,7 +105,7 @@ describe.each([postgresBackend(), pgliteBackend()])('SqlAccessRequestStore on $n
     });
     expect(approved).toMatchObject({ state: 'approved', decidedBy: 'alice', expiresAt: later(610) });
     expect(await store.activeGrants('bob', later(609))).toEqual([
-      { role: 'break-glass', cluster: 'dev-west', expiresAt: later(610) },
+      { role: 'break-glass', cluster: 'dev-west', expiresAt: later(610), requestId: request.id },
     ]);
     expect(await store.activeGrants('alice', later(609))).toEqual([]);
     expect(await store.activeGrants('bob', later(610))).toEqual([]);
@@ -151,6 +151,7 @@ describe.each([postgresBackend(), pgliteBackend()])('SqlAccessRequestStore on $n
       role: 'break-glass',
       cluster: 'dev-east',
       expiresAt: later(3600),
+      requestId: request.id,
     });
   });
 });

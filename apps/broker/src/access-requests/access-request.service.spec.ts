@@ -72,7 +72,12 @@ describe('AccessRequestService', () => {
       expiresAt: '2026-11-25T10:05:00.000Z',
     });
     expect(await grantsOf('bob')).toEqual([
-      { role: 'break-glass', cluster: 'dev-west', expiresAt: new Date('2026-11-25T10:05:00Z') },
+      {
+        role: 'break-glass',
+        cluster: 'dev-west',
+        expiresAt: new Date('2026-11-25T10:05:00Z'),
+        requestId: request.id,
+      },
     ]);
     expect(audit.map((line) => [line.audit, line.event, line.actor])).toEqual([
       [true, 'access_request.created', 'bob'],
@@ -124,6 +129,7 @@ describe('AccessRequestService', () => {
       role: 'deployer',
       cluster: 'dev-west',
       expiresAt: new Date('2026-11-25T10:11:00Z'),
+      requestId: request.id,
     });
     await expect(sut.deny(alice, request.id)).rejects.toMatchObject({ code: 'conflict' });
   });
