@@ -138,6 +138,23 @@ describe('audit event table', () => {
     expect(lines[2]).toHaveLength(120);
   });
 
+  it('cuts the resource and the reason before it cuts who did it', () => {
+    const approval: AuditEventView = {
+      ...denied,
+      user: { username: 'alice.longname@example.com' },
+      annotations: {
+        ...denied.annotations,
+        'tether.dev/cluster': 'dev-west',
+        'tether.dev/reason':
+          'no allow rule matched; closest: developers-web-dev-east (namespace default is not web)',
+      },
+    };
+    const rows = [listPods, approval].map(auditEventRow);
+    const lines = AuditTable.fittedTo(rows).lines(rows).split('\n');
+    expect(lines[2]).toContain('  alice.longname@example.com  ');
+    expect(lines[2]).toHaveLength(120);
+  });
+
   it('keeps every line within 120 columns, cutting long cells with an ellipsis', () => {
     const long: AuditEventView = {
       ...breakGlassExec,

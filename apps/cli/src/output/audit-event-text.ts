@@ -27,17 +27,18 @@ const lineWidth = 120;
 const tailWidths = [14, 10, 17, 6, 28, 8, 4, 19];
 /**
  * How a table too wide for 120 columns gives way, in order: [column, narrowest it gets in this step].
- * The resource path and the last column (JIT, rule, reason) a little, then cluster and user, then
- * more of the same; the JIT id prefix comes first in its column, so it is the last thing cut.
+ * The resource path and the last column (JIT, rule, reason) first, then the cluster, and the user
+ * last: who did it is what an auditor reads the table for. The JIT id prefix comes first in its
+ * column, so it is the last thing cut there.
  */
 const shrinkSteps: [number, number][] = [
   [4, 24],
   [7, 28],
   [1, 12],
-  [2, 16],
   [4, 20],
-  [3, 6],
   [7, 19],
+  [3, 6],
+  [2, 16],
 ];
 
 /** Local time as `MM-DD HH:MM:SS`: short enough for the table, the year is rarely in doubt. */
