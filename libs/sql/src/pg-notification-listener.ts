@@ -73,7 +73,13 @@ export class PgNotificationListener implements NotificationSubscription {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ ...this.config, keepAlive: true, query_timeout: 10_000 });
+    // Named after its channel, so an operator (or a test) can tell listeners apart in pg_stat_activity.
+    const client = new Client({
+      application_name: `listen ${this.channel}`.slice(0, 63),
+      ...this.config,
+      keepAlive: true,
+      query_timeout: 10_000,
+    });
     client.on('notification', (message) => {
       if (message.channel === this.channel) this.handlers.onNotify(message.payload ?? '');
     });
