@@ -5,6 +5,8 @@ import { LoggerModule } from 'nestjs-pino';
 import { BROKER_CONFIG, OTEL_ENVIRONMENT } from './broker-config.provider';
 import { brokerCoreProviders } from './broker-core.providers';
 import { AuthModule } from './auth/auth.module';
+import { sessionProviders } from './auth/session.providers';
+import { ChangeFeedModule } from './change-feed/change-feed.module';
 import { DatabaseModule } from './database/database.module';
 import { EnrollmentModule } from './enrollment/enrollment.module';
 import { HealthController } from './health/health.controller';
@@ -23,6 +25,7 @@ export class AppModule {
       imports: [
         AuthModule,
         DatabaseModule,
+        ChangeFeedModule,
         KubeProxyModule,
         EnrollmentModule,
         PeersModule,
@@ -35,10 +38,13 @@ export class AppModule {
         { provide: BROKER_CONFIG, useValue: config },
         { provide: OTEL_ENVIRONMENT, useValue: otel },
         ...brokerCoreProviders,
+        ...sessionProviders,
       ],
       exports: [
         BROKER_CONFIG,
-        ...brokerCoreProviders.map((provider) => (provider as { provide: unknown }).provide as string),
+        ...[...brokerCoreProviders, ...sessionProviders].map(
+          (provider) => (provider as { provide: unknown }).provide as string,
+        ),
       ],
     };
   }

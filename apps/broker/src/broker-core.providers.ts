@@ -4,8 +4,6 @@ import type { BrokerConfig, OtelEnvironmentConfig } from '@tether/config';
 import { DecisionSigner } from '@tether/decision';
 import { createLogger } from '@tether/logging';
 import type { Logger } from 'pino';
-import { SessionStore } from './auth/session-store';
-import { SessionTokens } from './auth/session-tokens';
 import { BROKER_CONFIG, OTEL_ENVIRONMENT } from './broker-config.provider';
 import { loadOrGenerateEd25519 } from './broker-keys';
 import { ClusterRegistry } from './clusters/cluster-registry';
@@ -23,31 +21,12 @@ export function keyIdOf(publicKeyDer: Buffer): string {
   return createHash('sha256').update(publicKeyDer).digest('base64url').slice(0, 16);
 }
 
-/** Shared by every feature module: config, logger, keys, sessions and the cluster registry. */
+/** Shared by every feature module: config, logger, decision key, telemetry and the cluster registry. */
 export const brokerCoreProviders: Provider[] = [
   {
     provide: ROOT_LOGGER,
     useFactory: (config: BrokerConfig) => createLogger({ service: 'broker', level: config.LOG_LEVEL }),
     inject: [BROKER_CONFIG],
-  },
-  {
-    provide: SessionStore,
-    useFactory: (config: BrokerConfig) => new SessionStore(config.REFRESH_TOKEN_TTL_SECONDS * 1000),
-    inject: [BROKER_CONFIG],
-  },
-  {
-    provide: SessionTokens,
-    useFactory: (config: BrokerConfig, sessions: SessionStore) => {
-      const keys = loadOrGenerateEd25519(config.SESSION_KEY_FILE);
-      return new SessionTokens({
-        issuer: brokerIssuer(config),
-        audience: sessionAudience,
-        keyId: keyIdOf(keys.publicKey.export({ format: 'der', type: 'spki' })),
-        ...keys,
-        isRevoked: (sessionId) => sessions.isRevoked(sessionId),
-      });
-    },
-    inject: [BROKER_CONFIG, SessionStore],
   },
   {
     provide: DecisionSigner,

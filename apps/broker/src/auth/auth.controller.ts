@@ -89,14 +89,14 @@ export class AuthController {
   @Post('auth/revoke')
   @HttpCode(200)
   async revoke(@Body() body: Record<string, unknown> | undefined): Promise<Record<string, never>> {
-    (await this.signIn.get()).logout(body ?? {});
+    await (await this.signIn.get()).logout(body ?? {});
     return {};
   }
 
   @Get('auth/whoami')
   async whoami(@Headers('authorization') authorization: string | undefined): Promise<unknown> {
     const who = await this.tokens.verify(bearerToken(authorization));
-    const session = this.sessions.get(who.sessionId);
+    const session = await this.sessions.get(who.sessionId);
     return {
       username: who.username,
       ...(who.email ? { email: who.email } : {}),

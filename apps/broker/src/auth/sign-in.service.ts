@@ -96,7 +96,7 @@ export class SignInService {
       return back.href;
     }
     try {
-      const created = this.createSession(await this.idp.finishLogin(callbackUrl, pending.checks));
+      const created = await this.createSession(await this.idp.finishLogin(callbackUrl, pending.checks));
       const code = randomBytes(32).toString('base64url');
       this.codes.set(code, {
         ...created,
@@ -123,7 +123,7 @@ export class SignInService {
       !safeEqual(challenge, issued.cliChallenge) ||
       stringParam(body.redirect_uri) !== issued.cliRedirect
     ) {
-      this.sessions.revoke(issued.session.id);
+      await this.sessions.revoke(issued.session.id);
       throw new AuthError('invalid_grant', 'the code verifier or redirect_uri does not match this sign-in');
     }
     return this.tokenResponse(issued.session, issued.refreshToken);
@@ -138,7 +138,8 @@ export class SignInService {
       throw new AuthError('invalid_request', 'too many device sign-ins in progress', 503);
     this.idp
       .finishDeviceLogin(response, device.abort.signal)
-      .then((tokens) => (device.outcome = this.createSession(tokens)))
+      .then((tokens) => this.createSession(tokens))
+      .then((created) => (device.outcome = created))
       .catch((error: unknown) => {
         device.outcome = error instanceof AuthError ? error : new AuthError('idp_error', String(error), 502);
       });
@@ -174,7 +175,7 @@ export class SignInService {
   /** Rotates the refresh token; the IdP is asked first, so an ended IdP session ends this one too. */
   async refresh(body: Record<string, unknown>): Promise<TokenResponse> {
     const refreshToken = stringParam(body.refresh_token);
-    const current = this.sessions.peek(refreshToken);
+    const current = await this.sessions.peek(refreshToken);
     let update: Parameters<SessionStore['rotate']>[1] = {};
     if (current.idpRefreshToken) {
       try {
@@ -189,21 +190,21 @@ export class SignInService {
           error instanceof AuthError &&
           (error.code === 'invalid_grant' || error.code === 'access_denied')
         ) {
-          this.sessions.revoke(current.id);
+          await this.sessions.revoke(current.id);
         }
         throw error;
       }
     }
-    const rotated = this.sessions.rotate(refreshToken, update);
+    const rotated = await this.sessions.rotate(refreshToken, update);
     return this.tokenResponse(rotated.session, rotated.refreshToken);
   }
 
-  logout(body: Record<string, unknown>): void {
+  async logout(body: Record<string, unknown>): Promise<void> {
     const refreshToken = stringParam(body.refresh_token);
-    if (refreshToken) this.sessions.revokeByRefreshToken(refreshToken);
+    if (refreshToken) await this.sessions.revokeByRefreshToken(refreshToken);
   }
 
-  private createSession(tokens: IdpTokens): { session: BrokerSession; refreshToken: string } {
+  private createSession(tokens: IdpTokens): Promise<{ session: BrokerSession; refreshToken: string }> {
     const identity = mapIdentity(tokens.claims, this.identity);
     const idTokenExpiryMs = typeof tokens.claims.exp === 'number' ? tokens.claims.exp * 1000 : undefined;
     // Without an IdP refresh token the ID token's lifetime is all the IdP vouches for.
