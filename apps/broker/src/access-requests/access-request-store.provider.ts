@@ -1,4 +1,5 @@
 import type { Provider } from '@nestjs/common';
+import { ChangeFeed } from '../change-feed/change-feed';
 import { BrokerDatabase } from '../database/broker-database';
 import { ActiveGrants } from './active-grants';
 import type { AccessRequestStore } from './access-request-store';
@@ -21,7 +22,13 @@ export const accessRequestStoreProviders: Provider[] = [
   },
   {
     provide: ActiveGrants,
-    useFactory: (store: AccessRequestStore) => new ActiveGrants(store),
-    inject: [ACCESS_REQUEST_STORE],
+    // Whichever replica approves, denies, revokes or expires a grant, every replica drops its cache entry.
+    useFactory: (store: AccessRequestStore, feed: ChangeFeed) => {
+      const grants = new ActiveGrants(store);
+      feed.on('access-changed', ({ requester }) => grants.forget(requester));
+      feed.onResync(() => grants.forgetAll());
+      return grants;
+    },
+    inject: [ACCESS_REQUEST_STORE, ChangeFeed],
   },
 ];

@@ -10,6 +10,7 @@ import {
 import { json } from 'express';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../broker-core.providers';
+import { ChangeFeed } from '../change-feed/change-feed';
 import { ClusterRegistry } from '../clusters/cluster-registry';
 import { BrokerPolicy } from '../policy/broker-policy';
 import { PolicyModule } from '../policy/policy.module';
@@ -32,8 +33,8 @@ const EXPIRY_SWEEP_MS = 5000;
         store: AccessRequestStore,
         policy: BrokerPolicy,
         clusters: ClusterRegistry,
-        grants: ActiveGrants,
         logger: Logger,
+        feed: ChangeFeed,
       ) =>
         new AccessRequestService({
           store,
@@ -42,10 +43,11 @@ const EXPIRY_SWEEP_MS = 5000;
             const cluster = clusters.get(name);
             return cluster === undefined ? undefined : { name: cluster.name, labels: cluster.labels };
           },
-          grantsChanged: (username) => grants.forget(username),
+          // Every replica's ActiveGrants drops the requester's entry (here at once).
+          grantsChanged: (username) => feed.publish({ type: 'access-changed', requester: username }),
           logger,
         }),
-      inject: [ACCESS_REQUEST_STORE, BrokerPolicy, ClusterRegistry, ActiveGrants, ROOT_LOGGER],
+      inject: [ACCESS_REQUEST_STORE, BrokerPolicy, ClusterRegistry, ROOT_LOGGER, ChangeFeed],
     },
   ],
   exports: [ActiveGrants],

@@ -8,8 +8,8 @@ interface Cached {
 
 /**
  * The grants the kube proxy passes to the policy, read from the store at most once per `ttlMs` per
- * person: expiry and revocation (also by another broker) take effect within that, without re-login.
- * Changes made through this broker drop the entry at once.
+ * person: expiry and revocation take effect within that, without re-login. A change on any replica
+ * drops the entry at once (through the change feed).
  */
 export class ActiveGrants {
   private readonly cache = new Map<string, Cached>();
@@ -37,6 +37,11 @@ export class ActiveGrants {
 
   forget(username: string): void {
     this.cache.delete(username);
+  }
+
+  /** After a gap in the change feed: anyone's grants may have changed. */
+  forgetAll(): void {
+    this.cache.clear();
   }
 
   private prune(now: number): void {

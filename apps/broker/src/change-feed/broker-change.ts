@@ -11,12 +11,23 @@ const brokerChangeSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('session-revoked'), sessionId: name }),
   /** A person's just-in-time grants changed: approved, denied, expired or revoked. */
   z.object({ type: z.literal('access-changed'), requester: name }),
+  /** A cluster was enrolled: every replica learns it (its agent can connect, kubectl can reach it). */
+  z.object({ type: z.literal('cluster-added'), cluster: name }),
   /** An enrolled cluster is gone: its tunnels close on every replica. */
   z.object({ type: z.literal('cluster-removed'), cluster: name }),
   /** A cluster's agent credentials were revoked: tunnels opened with them close. */
   z.object({ type: z.literal('credential-revoked'), cluster: name }),
-  /** Every replica re-reads its policy file now instead of at its next poll. */
-  z.object({ type: z.literal('policy-reload') }),
+  /**
+   * Every replica re-reads its policy file now instead of at its next poll; `version` (sha256 of the
+   * text) is what the sender loaded, so a replica already on it skips the read.
+   */
+  z.object({
+    type: z.literal('policy-reload'),
+    version: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+  }),
 ]);
 
 export type BrokerChange = z.infer<typeof brokerChangeSchema>;

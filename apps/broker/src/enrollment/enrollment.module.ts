@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { AccessRequestsModule } from '../access-requests/access-requests.module';
 import { brokerIssuer, ROOT_LOGGER } from '../broker-core.providers';
 import { BROKER_CONFIG } from '../broker-config.provider';
+import { ChangeFeed } from '../change-feed/change-feed';
 import { ClusterRegistry } from '../clusters/cluster-registry';
 import { ClustersController } from '../clusters/clusters.controller';
 import { KubeProxyModule } from '../kube-proxy/kube-proxy.module';
@@ -26,7 +27,7 @@ import type { EnrollmentStore } from './enrollment-store';
 import { ENROLLMENT_STORE } from './enrollment-store.provider';
 import { DEFAULT_CREDENTIAL_GRACE_SECONDS, EnrollmentService } from './enrollment.service';
 
-// Changes made by other broker replicas show up within this long (until #11 adds notifications).
+// Other replicas' changes arrive on the change feed; this poll covers a notification lost meanwhile.
 const REFRESH_INTERVAL_MS = 5_000;
 
 @Module({
@@ -40,15 +41,29 @@ const REFRESH_INTERVAL_MS = 5_000;
         registry: ClusterRegistry,
         gateway: TunnelGateway,
         logger: Logger,
-      ) =>
-        new EnrolledClusterSync(
+        feed: ChangeFeed,
+      ) => {
+        const sync = new EnrolledClusterSync(
           store,
           registry,
           (cluster, reason) => gateway.closeTunnels(cluster, reason),
           logger,
           () => gateway.credentialSessions(),
-        ),
-      inject: [ENROLLMENT_STORE, ClusterRegistry, TunnelGateway, ROOT_LOGGER],
+        );
+        // A cluster added or removed, or credentials revoked, on any replica: re-read now; tunnels
+        // of a removed cluster or a revoked credential close here too.
+        const refresh = () =>
+          void sync
+            .refresh()
+            .catch((error: unknown) =>
+              logger.warn({ err: error }, 'could not re-read the enrolled clusters after a change'),
+            );
+        for (const type of ['cluster-added', 'cluster-removed', 'credential-revoked'] as const)
+          feed.on(type, refresh);
+        feed.onResync(refresh);
+        return sync;
+      },
+      inject: [ENROLLMENT_STORE, ClusterRegistry, TunnelGateway, ROOT_LOGGER, ChangeFeed],
     },
     {
       provide: EnrollmentService,
@@ -59,6 +74,7 @@ const REFRESH_INTERVAL_MS = 5_000;
         gateway: TunnelGateway,
         sync: EnrolledClusterSync,
         logger: Logger,
+        feed: ChangeFeed,
       ) =>
         new EnrollmentService({
           store,
@@ -66,6 +82,7 @@ const REFRESH_INTERVAL_MS = 5_000;
           authenticator: new AgentAuthenticator(store, registry),
           closeTunnels: (cluster, reason) => gateway.closeTunnels(cluster, reason),
           refresh: () => sync.refresh(),
+          announce: (change) => feed.publish(change),
           settings: {
             adminGroups: config.ADMIN_GROUPS,
             joinTokenTtlSeconds: config.JOIN_TOKEN_TTL_SECONDS,
@@ -82,6 +99,7 @@ const REFRESH_INTERVAL_MS = 5_000;
         TunnelGateway,
         EnrolledClusterSync,
         ROOT_LOGGER,
+        ChangeFeed,
       ],
     },
   ],

@@ -5,6 +5,7 @@
  */
 import type { PolicyUser } from '@tether/policy';
 import type { Logger } from 'pino';
+import type { BrokerChange } from '../change-feed/broker-change';
 import type { ClusterRegistry } from '../clusters/cluster-registry';
 import type { AgentAuthenticator } from './agent-authenticator';
 import { parseAddCluster, parseJoin, parseRotate } from './enrollment-input';
@@ -41,6 +42,8 @@ export interface EnrollmentDeps {
   closeTunnels: (cluster: string, reason: string) => number;
   /** Re-reads the enrolled clusters into the registry. */
   refresh: () => Promise<void>;
+  /** Tells the other broker replicas (the change feed), so they re-read at once. */
+  announce?: (change: BrokerChange) => void;
   settings: EnrollmentSettings;
   logger: Logger;
   now?: () => Date;
@@ -111,6 +114,7 @@ export class EnrollmentService {
         `cluster ${input.name} already exists; for a new join token run: tether cluster rotate ${input.name}`,
       );
     await this.deps.refresh();
+    this.deps.announce?.({ type: 'cluster-added', cluster: input.name });
     this.audit('cluster.added', who.username, input.name, { labels: input.labels, joinTokenId: record.id });
     return this.grant(input.name, input.labels, secret.token, record);
   }
@@ -155,6 +159,7 @@ export class EnrollmentService {
       throw new EnrollmentError('not_found', `no enrolled cluster is named ${name}`);
     const tunnelsClosed = this.deps.closeTunnels(name, `cluster ${name} was removed from the broker`);
     await this.deps.refresh();
+    this.deps.announce?.({ type: 'cluster-removed', cluster: name });
     this.audit('cluster.removed', who.username, name, {});
     return { name, tunnelsClosed };
   }
@@ -192,6 +197,7 @@ export class EnrollmentService {
       const revoked = await this.deps.store.revokeCredentials(name, now);
       credentialsRevoked = revoked.length;
       this.deps.closeTunnels(name, `the agent credential of cluster ${name} was revoked`);
+      this.deps.announce?.({ type: 'credential-revoked', cluster: name });
       this.audit('cluster.credentials_revoked', who.username, name, { credentialIds: revoked });
     }
     return { ...this.grant(name, cluster.labels, secret.token, record), credentialsRevoked };

@@ -83,4 +83,25 @@ describe('BrokerPolicy', () => {
       lastError: 'no policy file configured: set TETHER_BROKER_POLICY_FILE',
     });
   });
+  it('announces a new version loaded after start (not the first), and re-reads at once when asked', async () => {
+    await writeFile(path, GOOD);
+    const announced: string[] = [];
+    policy = new BrokerPolicy({
+      path,
+      pollIntervalMs: 0,
+      logger,
+      onNewVersion: (version) => announced.push(version),
+    });
+    await policy.start();
+    expect(announced).toEqual([]);
+    const first = policy.status().version;
+    await writeFile(path, GOOD.replace('developers-all', 'developers-everything'));
+    // Another replica saw the new file: this one re-reads now, without waiting for a poll or an event.
+    await policy.reload();
+    expect(policy.status().version).not.toBe(first);
+    expect(announced).toEqual([policy.status().version]);
+    await writeFile(path, BROKEN);
+    await policy.reload();
+    expect(announced).toHaveLength(1);
+  });
 });

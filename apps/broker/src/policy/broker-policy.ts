@@ -22,6 +22,8 @@ export interface BrokerPolicyOptions {
   /** How often to re-read the file; default 2000 ms. */
   pollIntervalMs?: number;
   logger: Logger;
+  /** A new policy version went into force after start (so other replicas can re-read theirs). */
+  onNewVersion?: (version: string) => void;
 }
 
 /** What `GET /api/policy/status` answers. */
@@ -38,6 +40,8 @@ export const NOT_CONFIGURED = 'no policy file configured: set TETHER_BROKER_POLI
 
 export class BrokerPolicy {
   private readonly store: PolicyStore | undefined;
+  private started = false;
+  private announcedVersion: string | undefined;
 
   constructor(private readonly options: BrokerPolicyOptions) {
     this.store =
@@ -56,6 +60,12 @@ export class BrokerPolicy {
       return;
     }
     await this.store.start();
+    this.started = true;
+  }
+
+  /** Re-reads the file now rather than at the next poll (another replica saw a new version). */
+  async reload(): Promise<void> {
+    await this.store?.reload();
   }
 
   stop(): void {
@@ -104,6 +114,10 @@ export class BrokerPolicy {
     const fields = { path: status.path, version: status.version };
     if (status.lastError === undefined) {
       this.options.logger.info(fields, 'policy loaded');
+      if (this.started && status.version !== undefined && status.version !== this.announcedVersion) {
+        this.announcedVersion = status.version;
+        this.options.onNewVersion?.(status.version);
+      }
     } else if (status.loaded) {
       this.options.logger.error(
         fields,
