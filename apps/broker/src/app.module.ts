@@ -4,6 +4,7 @@ import { loggerOptions } from '@tether/logging';
 import { LoggerModule } from 'nestjs-pino';
 import { BROKER_CONFIG, OTEL_ENVIRONMENT } from './broker-config.provider';
 import { brokerCoreProviders } from './broker-core.providers';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { sessionProviders } from './auth/session.providers';
 import { ChangeFeedModule } from './change-feed/change-feed.module';
@@ -25,6 +26,7 @@ export class AppModule {
       imports: [
         AuthModule,
         DatabaseModule,
+        AuditModule,
         ChangeFeedModule,
         KubeProxyModule,
         EnrollmentModule,

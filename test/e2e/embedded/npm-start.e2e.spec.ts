@@ -59,7 +59,7 @@ describe('npm start', () => {
       .split('\n')
       .map((line) => line.trim())
       .filter((line) => line.startsWith('npx tether') || line.startsWith('.tools/bin/kubectl'));
-    expect(commands.length).toBeGreaterThanOrEqual(6);
+    expect(commands.length).toBeGreaterThanOrEqual(14);
     for (const line of commands) {
       const expectDenied = line.includes('denied');
       const result = spawnSync('bash', ['-c', line.replace(/#.*$/, '')], {
@@ -75,6 +75,21 @@ describe('npm start', () => {
         expect(result.status, `${line}\n${result.stderr}`).toBe(0);
       }
       if (line.endsWith('get pods -A')) expect(result.stdout).toMatch(/payments\s+api-/);
+      if (line.includes('access request')) expect(result.stdout).toMatch(/pending/);
+      if (line.includes('access approve')) expect(result.stdout).toMatch(/approved by alice@example.com/);
+      if (line.includes('allowed now'))
+        expect(result.stdout).toContain('configmap "frontend-config" deleted');
+      if (line.endsWith('audit search --since 1h')) {
+        // bob's kubectl on both clusters, his denial and alice's approval, newest first.
+        expect(result.stdout).toMatch(/dev-east\s+bob@example.com\s+list/);
+        expect(result.stdout).toMatch(/dev-west\s+bob@example.com\s+delete.*deny/);
+        expect(result.stdout).toMatch(/dev-west\s+alice@example.com\s+update\s+accessrequests/);
+      }
+      if (line.includes('--decision deny')) {
+        expect(result.stdout).toMatch(/bob@example.com/);
+        // The DECISION column, padded by two spaces; a reason like 'no allow rule matched' is not it.
+        expect(result.stdout).not.toMatch(/ {2}allow {2}/);
+      }
     }
   });
 

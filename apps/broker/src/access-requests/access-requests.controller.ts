@@ -5,8 +5,10 @@ import { bearerToken } from '../auth/bearer-token';
 import { SessionTokens } from '../auth/session-tokens';
 import { AccessRequestErrorFilter } from './access-request-error.filter';
 import { AccessRequestService, type AccessRequestView } from './access-request.service';
+import { AuditedApi } from '../audit/api-audit.interceptor';
 
 /** `tether access ...`: request a just-in-time role, list, approve, deny and revoke requests. */
+@AuditedApi('accessrequests')
 @Controller('api/access-requests')
 @UseFilters(AuthErrorFilter, AccessRequestErrorFilter)
 export class AccessRequestsController {

@@ -5,8 +5,10 @@ import { bearerToken } from '../auth/bearer-token';
 import { SessionTokens } from '../auth/session-tokens';
 import { EnrollmentErrorFilter } from './enrollment-error.filter';
 import { type JoinTokenGrant, EnrollmentService } from './enrollment.service';
+import { AuditedApi } from '../audit/api-audit.interceptor';
 
 /** `tether cluster add|rm|rotate`, for members of TETHER_BROKER_ADMIN_GROUPS. */
+@AuditedApi('clusters')
 @Controller('api/clusters')
 @UseFilters(AuthErrorFilter, EnrollmentErrorFilter)
 export class ClusterAdminController {

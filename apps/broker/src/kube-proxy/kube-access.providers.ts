@@ -1,9 +1,12 @@
 import type { Provider } from '@nestjs/common';
+import type { AuditSink } from '@tether/audit';
 import type { BrokerConfig } from '@tether/config';
 import { DecisionSigner, publicJwkOf } from '@tether/decision';
 import type { ActiveGrant } from '@tether/policy';
 import type { Logger } from 'pino';
 import { ActiveGrants } from '../access-requests/active-grants';
+import { AuditObserver } from '../audit/audit-observer';
+import { AUDIT_SINK, BROKER_INSTANCE } from '../audit/audit.providers';
 import { SessionTokens } from '../auth/session-tokens';
 import { ROOT_LOGGER } from '../broker-core.providers';
 import { BROKER_CONFIG } from '../broker-config.provider';
@@ -41,6 +44,8 @@ export const kubeAccessProviders: Provider[] = [
       logger: Logger,
       grants: ActiveGrants,
       telemetry: BrokerTelemetry,
+      audit: AuditSink,
+      instance: string,
     ) =>
       new KubeProxy({
         authenticate: (token) => sessions.verify(token),
@@ -56,7 +61,10 @@ export const kubeAccessProviders: Provider[] = [
         signer,
         decisionLifetimeSeconds: config.DECISION_LIFETIME_SECONDS,
         logger,
-        observers: [telemetry.kubeRequestObserver(gateway, clusters)],
+        observers: [
+          new AuditObserver(audit, { brokerInstance: instance, topic: config.KAFKA_TOPIC }),
+          telemetry.kubeRequestObserver(gateway, clusters),
+        ],
       }),
     inject: [
       BROKER_CONFIG,
@@ -68,6 +76,8 @@ export const kubeAccessProviders: Provider[] = [
       ROOT_LOGGER,
       ActiveGrants,
       BrokerTelemetry,
+      AUDIT_SINK,
+      BROKER_INSTANCE,
     ],
   },
 ];

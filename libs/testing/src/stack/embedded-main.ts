@@ -20,6 +20,9 @@ deploy/policy/demo-policy.yaml (edit it while Tether runs). Ctrl-C stops everyth
   --reset            start with a fresh state folder
   --broker-port N    broker HTTPS port (default 8443)
   --idp-port N       dev IdP port (default 8444)
+
+Audit events go to the broker's embedded store (\`tether audit search\` reads it). With
+TETHER_KAFKA_BROKERS=host:port set, they go to that Kafka instead (topic tether.audit.v1).
 `;
 
 function portFree(port: number): Promise<boolean> {
@@ -58,6 +61,8 @@ async function main(): Promise<void> {
   }
   if (values.reset) rmSync(stateDir, { recursive: true, force: true });
 
+  // Audit events go to the broker's embedded store unless a Kafka is named (then an auditor reads it).
+  const kafkaBrokers = process.env.TETHER_KAFKA_BROKERS;
   process.stderr.write('starting Tether (broker, dev IdP, dev-east, dev-west)...\n');
   const stack = await startTetherStack({
     signIn: true,
@@ -66,6 +71,7 @@ async function main(): Promise<void> {
     idpPort,
     logIntervalMs: 1000,
     policyFile: demoPolicyFile,
+    brokerEnv: kafkaBrokers ? { TETHER_BROKER_KAFKA_BROKERS: kafkaBrokers } : {},
   });
   const shown = (path: string) => relative(process.cwd(), path) || '.';
   const kubeconfig = shown(`${stateDir}/kubeconfig`);
@@ -75,6 +81,7 @@ Tether is running. Ctrl-C stops it.
   broker     ${stack.brokerUrl}   (private CA ${shown(stack.brokerCaFile)})
   dev IdP    ${stack.idp?.issuer}    (users alice, bob, carol; password tether)
   clusters   dev-east, dev-west (simulated), agents connected
+  audit      ${kafkaBrokers ? `Kafka ${kafkaBrokers} (search it with the auditor, apps/auditor)` : 'embedded store (tether audit search)'}
   policy     ${shown(stack.policyFile)}   (who may do what; edits apply within 2 s)
 
 Try, from this folder:
@@ -83,8 +90,15 @@ Try, from this folder:
   npx tether kube login --all --kubeconfig ${kubeconfig}
   ${kubectl} --kubeconfig ${kubeconfig} --context dev-east get pods -n web
   ${kubectl} --kubeconfig ${kubeconfig} --context dev-west delete configmap frontend-config -n web   # bob may only read dev-west: denied
+  npx tether access request dev-west --role on-call --for 1h --reason "deploy the fix"   # waits for a platform admin
   npx tether login --dev-user alice       # platform-admins: everything, everywhere
   ${kubectl} --kubeconfig ${kubeconfig} --context dev-east get pods -A
+  npx tether access approve --requester bob@example.com
+  npx tether login --dev-user bob
+  ${kubectl} --kubeconfig ${kubeconfig} --context dev-west delete configmap frontend-config -n web   # allowed now: on-call approved
+  npx tether login --dev-user carol       # security-auditors: may read the audit log
+  npx tether audit search --since 1h
+  npx tether audit search --user bob@example.com --decision deny
 
 Without --dev-user, \`npx tether login\` opens the dev IdP's login page in a browser.
 `);
