@@ -13,6 +13,7 @@ import { EnrollmentModule } from './enrollment/enrollment.module';
 import { HealthController } from './health/health.controller';
 import { KubeProxyModule } from './kube-proxy/kube-proxy.module';
 import { PeersModule } from './peers/peers.module';
+import { ShutdownModule } from './shutdown/shutdown.module';
 
 @Module({})
 export class AppModule {
@@ -31,6 +32,7 @@ export class AppModule {
         KubeProxyModule,
         EnrollmentModule,
         PeersModule,
+        ShutdownModule,
         LoggerModule.forRoot({
           pinoHttp: { ...loggerOptions({ service: 'broker', level: config.LOG_LEVEL }), autoLogging: false },
         }),

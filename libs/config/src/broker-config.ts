@@ -141,6 +141,13 @@ export const brokerConfigSchema = z
     ADVERTISE_URL: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
     /** How often this replica renews its row in the replica registry; rows silent for 3 times this expire. */
     REPLICA_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
+    /**
+     * On SIGTERM, how long /readyz says 'draining' while this replica still serves, so the load balancer
+     * stops sending to it before it stops accepting (a Kubernetes readiness probe's period or more).
+     */
+    SHUTDOWN_READINESS_DELAY_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
+    /** Then how long in-flight requests and streams (watch, exec, logs -f) may take to finish. */
+    SHUTDOWN_DEADLINE_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
     /** Names this replica in audit events; default the host name. */
     INSTANCE: z.string().min(1).optional(),
     /** Where `tether audit` finds the auditor's API (production); unset: the broker serves it itself. */
