@@ -89,6 +89,38 @@ describe('replica registry on PostgreSQL, shared by replicas', () => {
     expect(firstChanges).toEqual([[first.url, second.url], [first.url]]);
   });
 
+  it('tells each replica which clusters have agents on the others, never counting its own', async () => {
+    const [first, second] = [replica(1), replica(2)];
+    let firstHas: string[] = ['dev-east', 'dev-west'];
+    const a = new ReplicaRegistry({
+      store: new BrokerReplicaStore(await connect()),
+      self: first,
+      heartbeatMs: 200,
+      connectedClusters: () => firstHas,
+      onChange: () => {},
+      logger,
+    });
+    const b = new ReplicaRegistry({
+      store: new BrokerReplicaStore(await connect()),
+      self: second,
+      heartbeatMs: 200,
+      connectedClusters: () => ['dev-north'],
+      onChange: () => {},
+      logger,
+    });
+    registries.push(a, b);
+    await a.start();
+    await b.start();
+    expect([...b.clustersElsewhere()].sort()).toEqual(['dev-east', 'dev-west']);
+    await a.tick();
+    expect([...a.clustersElsewhere()]).toEqual(['dev-north']);
+
+    firstHas = ['dev-west'];
+    await a.tick();
+    await b.tick();
+    expect([...b.clustersElsewhere()]).toEqual(['dev-west']);
+  });
+
   it('drops a replica that stopped renewing (killed) after three heartbeats, and not before', async () => {
     const [first, killed] = [replica(1), replica(2)];
     const store = new BrokerReplicaStore(await connect());

@@ -142,6 +142,11 @@ export const brokerConfigSchema = z
     /** How often this replica renews its row in the replica registry; rows silent for 3 times this expire. */
     REPLICA_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
     /**
+     * After start, how long /readyz may say 'warming-up' while agents connected to the other replicas
+     * dial this one; ready sooner once every one of them has.
+     */
+    STARTUP_READINESS_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(600).default(30),
+    /**
      * On SIGTERM, how long /readyz says 'draining' while this replica still serves, so the load balancer
      * stops sending to it before it stops accepting (a Kubernetes readiness probe's period or more).
      */

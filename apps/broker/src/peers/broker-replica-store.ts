@@ -13,6 +13,7 @@ CREATE TABLE IF NOT EXISTS broker_replicas (
   started_at timestamptz NOT NULL,
   heartbeat_at timestamptz NOT NULL
 );
+ALTER TABLE broker_replicas ADD COLUMN IF NOT EXISTS connected_clusters text[] NOT NULL DEFAULT '{}';
 COMMIT;
 `;
 
@@ -25,10 +26,16 @@ export interface BrokerReplica {
   instance: string;
 }
 
+/** A replica as the registry last heard from it: with the clusters whose agents had a tunnel to it. */
+export interface LiveReplica extends BrokerReplica {
+  connectedClusters: string[];
+}
+
 interface ReplicaRow {
   id: string;
   advertise_url: string;
   instance: string;
+  connected_clusters: string[];
 }
 
 /**
@@ -43,29 +50,34 @@ export class BrokerReplicaStore {
     return this.db.exec(MIGRATION);
   }
 
-  async heartbeat(replica: BrokerReplica): Promise<void> {
+  async heartbeat(replica: BrokerReplica, connectedClusters: readonly string[] = []): Promise<void> {
     await this.db.query(
-      `INSERT INTO broker_replicas (id, advertise_url, instance, started_at, heartbeat_at)
-       VALUES ($1, $2, $3, now(), now())
-       ON CONFLICT (id) DO UPDATE SET advertise_url = $2, instance = $3, heartbeat_at = now()`,
-      [replica.id, replica.url, replica.instance],
+      `INSERT INTO broker_replicas (id, advertise_url, instance, started_at, heartbeat_at, connected_clusters)
+       VALUES ($1, $2, $3, now(), now(), $4)
+       ON CONFLICT (id) DO UPDATE SET advertise_url = $2, instance = $3, heartbeat_at = now(), connected_clusters = $4`,
+      [replica.id, replica.url, replica.instance, [...connectedClusters]],
     );
   }
 
   /** Replicas heard from within `staleAfterMs`, oldest first; expired rows are removed on the way. */
-  async live(staleAfterMs: number): Promise<BrokerReplica[]> {
+  async live(staleAfterMs: number): Promise<LiveReplica[]> {
     const seconds = staleAfterMs / 1000;
     await this.db.query(
       `DELETE FROM broker_replicas WHERE heartbeat_at < now() - make_interval(secs => $1)`,
       [seconds],
     );
     const rows = await this.db.query<ReplicaRow>(
-      `SELECT id, advertise_url, instance FROM broker_replicas
+      `SELECT id, advertise_url, instance, connected_clusters FROM broker_replicas
        WHERE heartbeat_at >= now() - make_interval(secs => $1)
        ORDER BY started_at, id`,
       [seconds],
     );
-    return rows.map((row) => ({ id: row.id, url: row.advertise_url, instance: row.instance }));
+    return rows.map((row) => ({
+      id: row.id,
+      url: row.advertise_url,
+      instance: row.instance,
+      connectedClusters: row.connected_clusters,
+    }));
   }
 
   /** A replica shutting down leaves at once rather than when its row expires. */

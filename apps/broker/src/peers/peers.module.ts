@@ -12,6 +12,7 @@ import { BrokerTelemetry } from '../telemetry/broker-telemetry';
 import { TunnelGateway } from '../tunnel-gateway/tunnel-gateway';
 import { BrokerReplicaStore } from './broker-replica-store';
 import { ReplicaRegistry } from './replica-registry';
+import { TunnelWarmup } from './tunnel-warmup';
 
 /**
  * Broker replicas find each other through the database they share: each registers where agents dial
@@ -41,14 +42,25 @@ import { ReplicaRegistry } from './replica-registry';
           store,
           self: { id: randomUUID(), url, instance: config.INSTANCE ?? hostname() },
           heartbeatMs: config.REPLICA_HEARTBEAT_SECONDS * 1000,
+          connectedClusters: () => gateway.server.clusterNames(),
           onChange: () => gateway.publishReplicas(),
           logger,
         });
       },
       inject: [BROKER_CONFIG, BrokerDatabase, TunnelGateway, ROOT_LOGGER],
     },
+    {
+      provide: TunnelWarmup,
+      useFactory: (config: BrokerConfig, registry: ReplicaRegistry, gateway: TunnelGateway) =>
+        new TunnelWarmup(
+          () => registry.clustersElsewhere(),
+          () => gateway.server.clusterNames(),
+          Date.now() + config.STARTUP_READINESS_TIMEOUT_SECONDS * 1000,
+        ),
+      inject: [BROKER_CONFIG, ReplicaRegistry, TunnelGateway],
+    },
   ],
-  exports: [ReplicaRegistry],
+  exports: [ReplicaRegistry, TunnelWarmup],
 })
 export class PeersModule implements OnModuleInit, BeforeApplicationShutdown {
   constructor(

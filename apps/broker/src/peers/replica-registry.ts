@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
-import type { BrokerReplica, BrokerReplicaStore } from './broker-replica-store';
+import type { BrokerReplica, BrokerReplicaStore, LiveReplica } from './broker-replica-store';
 
 export interface ReplicaRegistryOptions {
   store: BrokerReplicaStore;
   self: BrokerReplica;
   heartbeatMs: number;
+  /** Clusters whose agents have a tunnel to this replica now, published with every heartbeat. */
+  connectedClusters?: () => readonly string[];
   /** The live set changed (a replica joined, left, or its row expired). */
   onChange: (replicas: readonly BrokerReplica[]) => void;
   logger: Logger;
@@ -17,6 +19,7 @@ export interface ReplicaRegistryOptions {
  */
 export class ReplicaRegistry {
   private replicas: readonly BrokerReplica[];
+  private elsewhere: ReadonlySet<string> = new Set();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private failing = false;
@@ -38,6 +41,11 @@ export class ReplicaRegistry {
   /** The replicas agents should be connected to; always includes this one. */
   current(): readonly BrokerReplica[] {
     return this.replicas;
+  }
+
+  /** Clusters with an agent connected to some other live replica, as of the last read. */
+  clustersElsewhere(): ReadonlySet<string> {
+    return this.elsewhere;
   }
 
   /** Registers this replica and reads the set once before returning, then keeps doing so. */
@@ -71,9 +79,9 @@ export class ReplicaRegistry {
   private async heartbeatAndRead(): Promise<void> {
     if (this.stopped) return;
     const { store, self, logger } = this.options;
-    let live: BrokerReplica[];
+    let live: LiveReplica[];
     try {
-      await store.heartbeat(self);
+      await store.heartbeat(self, this.options.connectedClusters?.() ?? []);
       live = await store.live(this.staleAfterMs);
     } catch (error) {
       if (!this.failing)
@@ -86,18 +94,22 @@ export class ReplicaRegistry {
     }
     if (this.failing) logger.info('replica registry reachable again');
     this.failing = false;
-    if (!live.some((replica) => replica.id === self.id)) live = [...live, self];
-    if (sameReplicas(live, this.replicas)) return;
+    this.elsewhere = new Set(
+      live.filter((replica) => replica.id !== self.id).flatMap((replica) => replica.connectedClusters),
+    );
+    const replicas: BrokerReplica[] = live.map(({ id, url, instance }) => ({ id, url, instance }));
+    if (!replicas.some((replica) => replica.id === self.id)) replicas.push(self);
+    if (sameReplicas(replicas, this.replicas)) return;
     const before = new Set(this.replicas.map((replica) => replica.id));
     logger.info(
       {
-        replicas: live.map((replica) => replica.url),
-        joined: live.filter((replica) => !before.has(replica.id)).map((replica) => replica.instance),
+        replicas: replicas.map((replica) => replica.url),
+        joined: replicas.filter((replica) => !before.has(replica.id)).map((replica) => replica.instance),
       },
       'broker replica set changed',
     );
-    this.replicas = live;
-    if (!this.stopped) this.options.onChange(live);
+    this.replicas = replicas;
+    if (!this.stopped) this.options.onChange(replicas);
   }
 }
 

@@ -6,14 +6,16 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { ApiServerSimulator } from '../apiserver/api-server-simulator.js';
 import { demoClusterManifests, demoClusterTokens } from '../apiserver/fixtures/demo-cluster.js';
+import { DevIdentityProvider } from '../idp/dev-identity-provider.js';
 import { findRepoRoot } from '../kubectl/kubectl-binary.js';
 import { freePort } from './free-port.js';
 import { type StartedNode, startNode } from './node-process.js';
+import { ReadinessPoller } from './readiness-poller.js';
 import { SessionTokenMinter } from './session-token-minter.js';
 import { joinTokenFor } from './stack-enrollment.js';
 import { loadOrCreateMaterials } from './stack-materials.js';
 import { TcpBalancer } from './tcp-balancer.js';
-import { demoPolicyFile } from './tether-stack.js';
+import { brokerIdpClient, demoPolicyFile } from './tether-stack.js';
 
 const repoRoot = findRepoRoot(__dirname);
 const brokerMain = join(repoRoot, 'apps', 'broker', 'dist', 'main.js');
@@ -35,6 +37,8 @@ export interface ReplicatedStackOptions {
   brokerEnv?: Record<string, string>;
   /** Extra TETHER_AGENT_* settings for every agent. */
   agentEnv?: Record<string, string>;
+  /** Start the dev IdP and configure every replica to sign people in through it (redirects to the balancer). */
+  signIn?: boolean;
 }
 
 /** One broker process of the stack; it keeps its port (and so its advertised URL) across restarts. */
@@ -46,6 +50,8 @@ export interface BrokerReplicaProcess {
   /** The running process; undefined while stopped. */
   readonly node: StartedNode | undefined;
   readonly running: boolean;
+  /** Its /readyz said 200 at the last poll: the balancer sends new connections only to ready replicas. */
+  readonly ready: boolean;
   /** SIGTERM (graceful), SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
   /** SIGKILL now: a crash or a lost node. */
@@ -72,6 +78,8 @@ export interface ReplicatedStack {
   schema: string;
   databaseUrl: string;
   policyFile: string;
+  /** The dev IdP, when started with `signIn`. */
+  idp?: DevIdentityProvider;
   /** A session token for a person, valid on every replica (they share the session key). */
   tokenFor(username: string, groups: string[]): Promise<string>;
   /** A kubeconfig with one context per cluster at `brokerUrl` (default the balancer). */
@@ -100,9 +108,33 @@ export async function startReplicatedStack(options: ReplicatedStackOptions = {})
 
   const brokers: BrokerReplicaProcess[] = [];
   const balancer = await TcpBalancer.start(() =>
-    brokers.filter((broker) => broker.running).map((broker) => Number(new URL(broker.url).port)),
+    brokers
+      .filter((broker) => broker.running && broker.ready)
+      .map((broker) => Number(new URL(broker.url).port)),
   );
   const balancerUrl = `https://127.0.0.1:${balancer.port}`;
+  const idp = options.signIn
+    ? await DevIdentityProvider.start({
+        clients: [
+          {
+            client_id: brokerIdpClient.clientId,
+            client_secret: brokerIdpClient.clientSecret,
+            redirect_uris: [`${balancerUrl}/auth/callback`],
+            grant_types: ['authorization_code', 'refresh_token'],
+            token_endpoint_auth_method: 'client_secret_post',
+          },
+        ],
+      })
+    : undefined;
+  const signInEnv: Record<string, string> = idp
+    ? {
+        TETHER_BROKER_OIDC_ISSUER: idp.issuer,
+        TETHER_BROKER_OIDC_CLIENT_ID: brokerIdpClient.clientId,
+        TETHER_BROKER_OIDC_CLIENT_SECRET: brokerIdpClient.clientSecret,
+        // The dev IdP speaks plain http on loopback; only dev mode accepts an http issuer.
+        TETHER_BROKER_DEV_MODE: 'true',
+      }
+    : {};
 
   const addBroker = async (): Promise<BrokerReplicaProcess> => {
     const index = brokers.length;
@@ -123,10 +155,12 @@ export async function startReplicatedStack(options: ReplicatedStackOptions = {})
       TETHER_BROKER_DATA_DIR: join(dir, `broker-${index}-data`),
       TETHER_BROKER_METRICS_PORT: String(metricsPort),
       TETHER_BROKER_REPLICA_HEARTBEAT_SECONDS: '1',
+      ...signInEnv,
       ...options.brokerEnv,
     };
     let node: StartedNode | undefined;
     let earlier = '';
+    const readiness = new ReadinessPoller(url, materials.caPem);
     const replica: BrokerReplicaProcess = {
       index,
       url,
@@ -137,16 +171,22 @@ export async function startReplicatedStack(options: ReplicatedStackOptions = {})
       get running() {
         return node !== undefined && node.child.exitCode === null && node.child.signalCode === null;
       },
+      get ready() {
+        return readiness.isReady;
+      },
       stop: async (graceMs) => {
         const current = node;
         node = undefined;
         if (!current) return;
+        // The poller keeps asking while the replica drains: it says 'draining' before it stops accepting.
         await current.stop(graceMs);
+        readiness.stop();
         earlier += current.output();
       },
       kill: async () => {
         const current = node;
         node = undefined;
+        readiness.stop();
         if (!current) return;
         const { child } = current;
         if (child.exitCode === null && child.signalCode === null) {
@@ -160,6 +200,7 @@ export async function startReplicatedStack(options: ReplicatedStackOptions = {})
       start: async () => {
         if (node) return;
         node = await startNode(brokerMain, { env, readyPattern: /broker listening/ });
+        readiness.start();
       },
       output: () => earlier + (node?.output() ?? ''),
     };
@@ -168,6 +209,9 @@ export async function startReplicatedStack(options: ReplicatedStackOptions = {})
     return replica;
   };
   for (let i = 0; i < (options.brokers ?? 3); i++) await addBroker();
+  // No agent is connected anywhere yet, so each says ready at its first probe; the agents dial the
+  // balancer next, which must have somewhere to send them.
+  await until(() => brokers.every((broker) => broker.ready), 'every broker replica ready', 15_000);
 
   const clusterNames = options.clusters ?? ['dev-east', 'dev-west'];
   const clusters = {} as Record<ClusterName, ApiServerSimulator>;
@@ -220,12 +264,14 @@ export async function startReplicatedStack(options: ReplicatedStackOptions = {})
     schema,
     databaseUrl,
     policyFile,
+    ...(idp ? { idp } : {}),
     tokenFor: (username, groups) => sessions.mint(username, groups),
     kubeconfig: (token, brokerUrl = balancerUrl) => brokerKubeconfig(brokerUrl, materials.caPem, token),
     stop: async () => {
       await Promise.all(Object.values(agents).map((agent) => agent?.stop()));
       await Promise.all(brokers.map((broker) => broker.stop()));
       await balancer.close();
+      await idp?.close();
       await Promise.all(Object.values(clusters).map((cluster) => cluster.close()));
       await adminQuery(postgresUrl, `DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
       rmSync(dir, { recursive: true, force: true });
@@ -264,4 +310,12 @@ function brokerKubeconfig(brokerUrl: string, caPem: string, token: string): stri
     contexts: names.map((name) => ({ name, context: { cluster: name, user: 'tether' } })),
     'current-context': 'dev-east',
   });
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
