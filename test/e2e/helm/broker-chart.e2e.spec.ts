@@ -204,6 +204,13 @@ describe('tether-broker chart', () => {
       TETHER_BROKER_AUDIT_SPOOL_FULL_POLICY: 'fail-closed',
     });
     expect(env.TETHER_BROKER_METRICS_PORT).toBe('9090');
+    // Out of the load balancer (two failed 5 s probes) before it stops accepting; the kubelet waits for both.
+    expect(env).toMatchObject({
+      TETHER_BROKER_SHUTDOWN_READINESS_DELAY_SECONDS: '15',
+      TETHER_BROKER_SHUTDOWN_DEADLINE_SECONDS: '20',
+      TETHER_BROKER_STARTUP_READINESS_TIMEOUT_SECONDS: '30',
+    });
+    expect(broker(defaults).pod.terminationGracePeriodSeconds).toBe(45);
     expect(broker(defaults).pod.containers[0]?.ports).toEqual([
       { name: 'https', containerPort: 8443, protocol: 'TCP' },
       { name: 'metrics', containerPort: 9090, protocol: 'TCP' },

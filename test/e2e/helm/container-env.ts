@@ -26,6 +26,7 @@ export interface PodSpec {
   serviceAccountName?: string;
   automountServiceAccountToken?: boolean;
   securityContext?: Record<string, unknown>;
+  terminationGracePeriodSeconds?: number;
   containers: Container[];
   volumes?: Array<{ name: string; [source: string]: unknown }>;
   affinity?: Record<string, unknown>;
