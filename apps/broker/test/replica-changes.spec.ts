@@ -1,10 +1,11 @@
 /**
  * Two broker applications (the real AppModule, not listening) on one PostgreSQL schema, as two
  * replicas are: what one changes reaches the other through the change feed, without waiting for any
- * cache to expire — a revoked session, a JIT approval and revocation, an enrolled and a removed cluster.
+ * cache to expire — a revoked session, a JIT approval and revocation, an enrolled and a removed cluster,
+ * a new policy version.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -21,6 +22,7 @@ import type { BrokerChange, BrokerChangeType } from '../src/change-feed/broker-c
 import { ChangeFeed } from '../src/change-feed/change-feed';
 import { ClusterRegistry } from '../src/clusters/cluster-registry';
 import { EnrollmentService } from '../src/enrollment/enrollment.service';
+import { BrokerPolicy } from '../src/policy/broker-policy';
 
 const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const alice = { username: 'alice@example.com', groups: ['platform-admins'] };
@@ -47,6 +49,8 @@ async function eventually(check: () => boolean, what: string, timeoutMs = 20_000
 describe('changes between two broker replicas on one database', () => {
   const schema = `tether_changes_${randomBytes(6).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'tether-replicas-'));
+  // The ConfigMap both replicas mount, each through its own kubelet.
+  const policyFile = join(dir, 'policy.yaml');
   const apps: INestApplication[] = [];
   let a: INestApplication;
   let b: INestApplication;
@@ -68,7 +72,7 @@ describe('changes between two broker replicas on one database', () => {
       TETHER_BROKER_DATABASE_URL: databaseUrl.toString(),
       TETHER_BROKER_DATA_DIR: join(dir, `data-${apps.length}`),
       TETHER_BROKER_SESSION_KEY_FILE: join(dir, 'session-key.pem'),
-      TETHER_BROKER_POLICY_FILE: demoPolicyFile,
+      TETHER_BROKER_POLICY_FILE: policyFile,
       TETHER_BROKER_CLUSTERS: JSON.stringify([
         { name: 'dev-west', agentTokenSha256: 'b'.repeat(64), labels: { env: 'dev' } },
       ]),
@@ -84,6 +88,7 @@ describe('changes between two broker replicas on one database', () => {
 
   beforeAll(async () => {
     await admin(`CREATE SCHEMA ${schema}`);
+    copyFileSync(demoPolicyFile, policyFile);
     const { privateKey } = generateKeyPairSync('ed25519');
     writeFileSync(join(dir, 'session-key.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }));
     a = await replica();
@@ -126,6 +131,22 @@ describe('changes between two broker replicas on one database', () => {
     await requestsOnB.revoke(alice, request.id);
     await revoked;
     expect(await grantsOnA.for(bob.username)).toEqual([]);
+  });
+
+  it('makes B re-read the policy file as soon as A loads a new version', async () => {
+    const [policyOnA, policyOnB] = [a.get(BrokerPolicy), b.get(BrokerPolicy)];
+    const before = policyOnB.status().version;
+    expect(before).toBe(policyOnA.status().version);
+    // B stops following the file itself (its kubelet has not updated the mount yet, or its poll is
+    // far off): only the change feed can bring it the new version now.
+    policyOnB.stop();
+    const told = heard(b, 'policy-reload');
+    writeFileSync(policyFile, `${readFileSync(demoPolicyFile, 'utf8')}\n# edited by the platform team\n`);
+    await policyOnA.reload();
+    const after = policyOnA.status().version;
+    expect(after).not.toBe(before);
+    expect(await told).toMatchObject({ type: 'policy-reload', version: after });
+    await eventually(() => policyOnB.status().version === after, 'B to load the version A loaded');
   });
 
   it('makes a cluster enrolled on A known on B, and forgets it on B when A removes it', async () => {
