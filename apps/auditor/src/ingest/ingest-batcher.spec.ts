@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AUDIT_SCHEMA_VERSION, type AuditEvent, tetherAnnotations } from '@tether/audit';
 import pino from 'pino';
+import { vi } from 'vitest';
 import { IngestBatcher, nextOffsets, type TopicPartitionOffset } from './ingest-batcher';
 
 const event = (): AuditEvent => ({
@@ -93,6 +94,19 @@ describe('IngestBatcher', () => {
     for (let i = 0; i < 3; i++) await batcher.add(message(0, i));
     await batcher.flush();
     expect(batcher.stats).toMatchObject({ stored: 1, duplicates: 2 });
+  });
+
+  it('sets one flush timer for a burst past the batch size, and stores the burst in one batch', async () => {
+    const { batcher, order } = harness(async (events) => events.length);
+    const setTimer = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      for (let i = 0; i < 10; i++) void batcher.add(message(0, i));
+      // One timer for the batch's wait, one to flush now that it is full; none per further message.
+      expect(setTimer).toHaveBeenCalledTimes(2);
+    } finally {
+      setTimer.mockRestore();
+    }
+    await vi.waitFor(() => expect(order).toEqual(['insert 10', 'commit']));
   });
 
   it('computes offsets with 64-bit arithmetic', () => {

@@ -39,6 +39,7 @@ export class IngestBatcher {
   readonly stats: IngestStats = { stored: 0, duplicates: 0, invalid: 0, batches: 0 };
   private buffer: ConsumedMessage[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private timerDelayMs = 0;
   private flushing: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -66,9 +67,12 @@ export class IngestBatcher {
     return this.flushing;
   }
 
+  // A full batch asks for an immediate flush with every further message until the timer runs (a fetch
+  // of a backlog delivers hundreds in one turn): one zero-delay timer serves them all.
   private flushSoon(delayMs: number): void {
-    if (this.timer && delayMs > 0) return;
+    if (this.timer && (delayMs > 0 || this.timerDelayMs === 0)) return;
     if (this.timer) clearTimeout(this.timer);
+    this.timerDelayMs = delayMs;
     this.timer = setTimeout(() => {
       this.flush().catch((error: unknown) =>
         this.logger.error({ err: error }, 'audit batch failed; its messages will be redelivered'),
