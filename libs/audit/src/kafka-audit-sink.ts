@@ -6,24 +6,19 @@
 // batch again on restart (and a failed send is retried from a new producer, whose id the broker cannot
 // deduplicate against). The auditor's insert is idempotent on (auditID, stage), so at-least-once into
 // Kafka plus that store is exactly-once in the store.
-import { CompressionTypes, Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from 'kafkajs';
+import type { KafkaConfig } from 'kafkajs';
 import type { Logger } from 'pino';
-import {
-  AUDIT_SCHEMA_VERSION,
-  AUDIT_TOPIC,
-  type AuditEvent,
-  auditEventSchema,
-  tetherAnnotations,
-} from './audit-event';
+import { AUDIT_TOPIC, type AuditEvent, auditEventSchema, tetherAnnotations } from './audit-event';
 import { AuditDropReporter, type AuditFullPolicy } from './audit-full-policy';
 import type { AuditSink, AuditSinkStats } from './audit-sink';
 import { FileSpool, type SpoolBatch } from './file-spool';
 import {
-  decodeSpooledMessage,
-  MAX_KEY_BYTES,
-  spooledMessageLength,
-  writeSpooledMessage,
-} from './kafka-spool-record';
+  KafkaBatchProducer,
+  type KafkaBatchProducerSettings,
+  type KafkajsLogLine,
+} from './kafka-batch-producer';
+import { type BatchSender, deliveryWorkerEntry, KafkaDeliveryThread } from './kafka-delivery-thread';
+import { MAX_KEY_BYTES, spooledMessageLength, writeSpooledMessage } from './kafka-spool-record';
 
 export interface KafkaAuditSinkOptions {
   brokers: string[];
@@ -47,6 +42,12 @@ export interface KafkaAuditSinkOptions {
   spoolSyncIntervalMs?: number;
   /** How long `close` keeps delivering what is pending before leaving it in the spool (default 5 s). */
   closeTimeoutMs?: number;
+  /**
+   * Where the kafkajs producer runs: `worker` (default), a worker thread, so encoding and sending
+   * batches stay off the event loop that serves requests and publishes; `main`, this thread. SASL
+   * with a function (OAUTHBEARER's token provider) cannot cross to a worker and runs in `main`.
+   */
+  deliveryThread?: 'worker' | 'main';
   /** Per send (defaults 5,000 events, 900 KiB: under Kafka's default 1 MiB message.max.bytes). */
   batchMaxRecords?: number;
   batchMaxBytes?: number;
@@ -54,7 +55,6 @@ export interface KafkaAuditSinkOptions {
 
 /** An event larger than this could never be sent (Kafka's default limit is 1 MiB): it is refused. */
 export const MAX_AUDIT_EVENT_BYTES = 900 * 1024;
-const SCHEMA_VERSION_HEADER = 'tether-schema-version';
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
 // A send this long in flight means Kafka is unreachable (or too slow to count as reachable).
@@ -78,10 +78,9 @@ export class KafkaAuditSink implements AuditSink {
   readonly topic: string;
   readonly fullPolicy: AuditFullPolicy;
   private readonly log: Logger;
-  private readonly kafka: Kafka;
+  private readonly sender: BatchSender;
   private readonly drops: AuditDropReporter;
   private readonly reserveBytes: number;
-  private producer?: Producer;
   private delivered = 0;
   private invalid = 0;
   private loop?: Promise<void>;
@@ -95,9 +94,11 @@ export class KafkaAuditSink implements AuditSink {
   private lastFailureLogAt = Number.NEGATIVE_INFINITY;
   private lastInvalidLogAt = Number.NEGATIVE_INFINITY;
 
+  /** `sender` replaces the producer that `options.deliveryThread` chooses (tests). */
   constructor(
     private readonly spool: FileSpool,
     private readonly options: KafkaAuditSinkOptions,
+    sender?: BatchSender,
   ) {
     this.topic = options.topic ?? AUDIT_TOPIC;
     this.fullPolicy = options.fullPolicy ?? 'fail-closed';
@@ -106,24 +107,21 @@ export class KafkaAuditSink implements AuditSink {
     // Room kept past the admission line for the events of requests already admitted.
     this.reserveBytes = Math.min(1024 * 1024, Math.floor(options.spoolMaxBytes / 10));
     const kafkaLog = options.logger.child({ component: 'kafkajs' });
-    this.kafka = new Kafka({
-      clientId: options.clientId,
+    // The sink reports delivery trouble itself, once per interval; kafkajs would log every reconnect.
+    // An error from kafkajs (a refused connection, a failed request) is the first sign of an outage.
+    const onLog = (line: KafkajsLogLine) => {
+      if (line.error) this.failingSince ??= Date.now();
+      kafkaLog.debug({ namespace: line.namespace }, line.message);
+    };
+    const settings: KafkaBatchProducerSettings = {
       brokers: options.brokers,
+      clientId: options.clientId,
+      topic: this.topic,
+      compression: options.compression ?? 'gzip',
       ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
       ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),
-      connectionTimeout: 3_000,
-      requestTimeout: 30_000,
-      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
-      // The sink reports delivery trouble itself, once per interval; kafkajs would log every reconnect.
-      // An error from kafkajs (a refused connection, a failed request) is the first sign of an outage.
-      logLevel: logLevel.WARN,
-      logCreator:
-        () =>
-        ({ namespace, level, log }) => {
-          if (level === logLevel.ERROR) this.failingSince ??= Date.now();
-          kafkaLog.debug({ namespace, ...log }, log.message);
-        },
-    });
+    };
+    this.sender = sender ?? this.chooseSender(settings, onLog);
   }
 
   /** Events refused as invalid (a bug in the caller): logged and counted, never sent. */
@@ -213,7 +211,7 @@ export class KafkaAuditSink implements AuditSink {
     this.wakeStop?.();
     // A send still in flight (Kafka down) is abandoned: its batch stays in the spool.
     await Promise.race([this.loop, sleep(1_000)]);
-    await this.dropProducer();
+    await this.sender.close().catch(() => undefined);
     await this.spool.close();
     const left = this.spool.pendingRecords;
     if (left > 0) this.log.warn({ pendingEvents: left }, 'audit events left in the spool for the next start');
@@ -249,7 +247,7 @@ export class KafkaAuditSink implements AuditSink {
       } catch (error) {
         if (this.stopping) return;
         this.failed(error, backoff);
-        await this.dropProducer();
+        await this.sender.reset().catch(() => undefined);
         await this.pause(backoff);
         backoff = Math.min(backoff * 2, RETRY_MAX_MS);
       }
@@ -259,42 +257,10 @@ export class KafkaAuditSink implements AuditSink {
   private async send(batch: SpoolBatch): Promise<void> {
     this.sendStartedAt = Date.now();
     try {
-      const producer = await this.connectedProducer();
-      await producer.send({
-        topic: this.topic,
-        acks: -1,
-        compression: this.options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
-        messages: batch.records.map((record) => {
-          const { key, value } = decodeSpooledMessage(record);
-          return { key, value, headers: { [SCHEMA_VERSION_HEADER]: AUDIT_SCHEMA_VERSION } };
-        }),
-      });
+      await this.sender.send(batch.records);
     } finally {
       this.sendStartedAt = undefined;
     }
-  }
-
-  private async connectedProducer(): Promise<Producer> {
-    if (this.producer) return this.producer;
-    const producer = this.kafka.producer({
-      idempotent: true,
-      // One request in flight keeps order through retries with idempotence.
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      // Bounded, so a send during an outage fails and the loop backs off (and the sink can say Kafka
-      // is unreachable); the loop then retries the same batch from a fresh producer.
-      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
-    });
-    // Kept before connecting, so a close during a long connect still disconnects it.
-    this.producer = producer;
-    await producer.connect();
-    return producer;
-  }
-
-  private async dropProducer(): Promise<void> {
-    const producer = this.producer;
-    this.producer = undefined;
-    await producer?.disconnect().catch(() => undefined);
   }
 
   private failed(error: unknown, retryInMs: number): void {
@@ -351,6 +317,29 @@ export class KafkaAuditSink implements AuditSink {
     );
   }
 
+  private chooseSender(
+    settings: KafkaBatchProducerSettings,
+    onLog: (line: KafkajsLogLine) => void,
+  ): BatchSender {
+    const inThread = () => inThreadSender(new KafkaBatchProducer(settings, onLog));
+    if ((this.options.deliveryThread ?? 'worker') === 'main') return inThread();
+    if (!isPlainData(settings)) {
+      this.log.info(
+        'kafkajs settings hold functions (SASL token provider?): audit delivery runs on the main thread',
+      );
+      return inThread();
+    }
+    const entry = deliveryWorkerEntry();
+    if (!entry) {
+      this.log.warn(
+        { dir: __dirname },
+        'audit delivery worker not found (neither kafka-delivery-worker.js nor tsx): delivery runs on the main thread',
+      );
+      return inThread();
+    }
+    return new KafkaDeliveryThread(settings, onLog, entry);
+  }
+
   private stopSignal(): Promise<void> {
     return new Promise((resolve) => {
       if (this.stopping) resolve();
@@ -360,6 +349,24 @@ export class KafkaAuditSink implements AuditSink {
 
   private pause(ms: number): Promise<void> {
     return Promise.race([sleep(ms), this.stopSignal()]);
+  }
+}
+
+function inThreadSender(producer: KafkaBatchProducer): BatchSender {
+  return {
+    send: (records) => producer.send(records),
+    reset: () => producer.reset(),
+    close: () => producer.reset(),
+  };
+}
+
+/** True when `value` survives a structured clone (no functions), so it can go to a worker. */
+function isPlainData(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
   }
 }
 

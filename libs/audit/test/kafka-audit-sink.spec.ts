@@ -1,19 +1,22 @@
 /**
- * The Kafka audit sink against real Kafka: delivery keyed by cluster in order (the shared test Kafka),
- * and, on a private Kafka reachable only through a cuttable proxy, a 30-second outage under steady load
- * (every event in an AuditStore on PostgreSQL exactly once afterwards), fail-closed and fail-open with
- * a small spool, and a restart with undelivered events in the spool.
+ * The Kafka audit sink against real Kafka: delivery keyed by cluster in order, with kafkajs in the
+ * worker thread and on the main thread, and through delivery workers killed mid-send (the shared test
+ * Kafka); on a private Kafka behind a cuttable proxy, Kafka stopped for 30 seconds under steady load
+ * and restarted (every event in an AuditStore on PostgreSQL exactly once afterwards), fail-closed and
+ * fail-open with a small spool, and a sink restart with undelivered events in the spool.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import {
   AUDIT_SCHEMA_VERSION,
   type AuditEvent,
   AuditStore,
   createKafkaAuditSink,
-  type KafkaAuditSink,
+  FileSpool,
+  KafkaAuditSink,
   type KafkaAuditSinkOptions,
   microTimeOf,
   tetherAnnotations,
@@ -23,6 +26,7 @@ import { findRepoRoot } from '@tether/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import pino from 'pino';
+import { type BatchSender, deliveryWorkerEntry, KafkaDeliveryThread } from '../src/kafka-delivery-thread';
 import { KafkaBehindProxy } from './kafka-behind-proxy';
 
 const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -166,24 +170,97 @@ describe('KafkaAuditSink with real Kafka', () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('delivers every event, keyed by its cluster with the schema header, each cluster in order', async () => {
+  it.each(['worker', 'main'] as const)(
+    'delivers every event, keyed by its cluster with the schema header, each cluster in order (kafkajs on the %s thread)',
+    async (deliveryThread) => {
+      const brokers = sharedKafkaBrokers();
+      const topic = await createTopic(brokers, 3);
+      const sink = await open({ brokers, topic, deliveryThread });
+      const clusters = ['dev-east', 'dev-west', 'prod-eu', 'prod-us'];
+      const published = Array.from({ length: 3000 }, (_, i) => event(clusters[i % clusters.length]!));
+      for (const e of published) sink.publish(e);
+      await waitFor('delivery', () => sink.stats().delivered === published.length);
+      expect(sink.stats()).toMatchObject({ pendingEvents: 0, pendingBytes: 0, droppedEvents: 0 });
+
+      const consumed = await consumeAll(brokers, topic);
+      expect(new Set(consumed.map((m) => m.event.auditID))).toEqual(new Set(published.map((e) => e.auditID)));
+      for (const message of consumed) {
+        expect(message.key).toBe(clusterOf(message.event));
+        expect(message.schemaVersion).toBe(AUDIT_SCHEMA_VERSION);
+      }
+      expectPerClusterOrder(consumed);
+      expect(new Set(consumed.map((m) => m.partition)).size).toBeGreaterThan(1);
+    },
+  );
+
+  it('replaces a delivery worker killed mid-send: every event arrives, each cluster in order', async () => {
     const brokers = sharedKafkaBrokers();
     const topic = await createTopic(brokers, 3);
-    const sink = await open({ brokers, topic });
+    const options: KafkaAuditSinkOptions = {
+      brokers,
+      topic,
+      clientId: 'sink-test',
+      spoolDir: spoolDir(),
+      spoolMaxBytes: 64 * 1024 * 1024,
+      logger,
+      batchMaxRecords: 100,
+    };
+    const workers: Worker[] = [];
+    const entry = deliveryWorkerEntry();
+    expect(entry).toBeDefined();
+    const thread = new KafkaDeliveryThread(
+      { brokers, clientId: 'sink-test', topic, compression: 'gzip' },
+      () => undefined,
+      entry!,
+      (worker) => workers.push(worker),
+    );
+    let sends = 0;
+    let failedSends = 0;
+    const killed: Promise<number>[] = [];
+    const sender: BatchSender = {
+      send: (records) => {
+        const sent = thread.send(records);
+        sent.catch(() => (failedSends += 1));
+        // The 3rd and 6th sends lose their worker with the batch unanswered: at once (the worker may
+        // not have begun), or a few ms on (kafkajs' request on the wire, or its answer on its way back).
+        sends += 1;
+        if (sends === 3 || sends === 6) {
+          const worker = workers.at(-1)!;
+          const delayMs = sends === 6 ? 5 : 0;
+          killed.push(
+            delayMs === 0
+              ? worker.terminate()
+              : new Promise((resolve) => setTimeout(() => resolve(worker.terminate()), delayMs)),
+          );
+        }
+        return sent;
+      },
+      reset: () => thread.reset(),
+      close: () => thread.close(),
+    };
+    const spool = await FileSpool.open({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes, logger });
+    const sink = new KafkaAuditSink(spool, options, sender);
+    sinks.push(sink);
+    sink.start();
     const clusters = ['dev-east', 'dev-west', 'prod-eu', 'prod-us'];
-    const published = Array.from({ length: 3000 }, (_, i) => event(clusters[i % clusters.length]!));
-    for (const e of published) sink.publish(e);
+    const published = Array.from({ length: 2000 }, (_, i) => event(clusters[i % clusters.length]!));
+    for (const [i, e] of published.entries()) {
+      sink.publish(e);
+      // Spread over several spool batches, so later sends find the replacement worker.
+      if (i % 200 === 199) await new Promise((resolve) => setTimeout(resolve, 30));
+    }
     await waitFor('delivery', () => sink.stats().delivered === published.length);
-    expect(sink.stats()).toMatchObject({ pendingEvents: 0, pendingBytes: 0, droppedEvents: 0 });
+    await Promise.all(killed);
+    expect(sink.stats()).toMatchObject({ pendingEvents: 0, droppedEvents: 0 });
+    // The first worker and one replacement per kill, each started by the send after the failed one;
+    // a kill at once always catches its batch unanswered.
+    expect(killed).toHaveLength(2);
+    expect(workers).toHaveLength(3);
+    expect(failedSends).toBeGreaterThanOrEqual(1);
 
     const consumed = await consumeAll(brokers, topic);
     expect(new Set(consumed.map((m) => m.event.auditID))).toEqual(new Set(published.map((e) => e.auditID)));
-    for (const message of consumed) {
-      expect(message.key).toBe(clusterOf(message.event));
-      expect(message.schemaVersion).toBe(AUDIT_SCHEMA_VERSION);
-    }
     expectPerClusterOrder(consumed);
-    expect(new Set(consumed.map((m) => m.partition)).size).toBeGreaterThan(1);
   });
 
   describe('on a Kafka reachable only through a proxy that can be cut', () => {
@@ -199,7 +276,7 @@ describe('KafkaAuditSink with real Kafka', () => {
 
     afterEach(() => kafka.proxy.restore());
 
-    it('keeps every event through a 30 s outage under load and replays it in order: each once in the store', async () => {
+    it('keeps every event while Kafka is stopped 30 s under load, replays it in order once Kafka is back: each once in the store', async () => {
       const topic = await createTopic(kafka.brokers, 2);
       const sink = await open({ brokers: kafka.brokers, topic });
       const clusters = ['dev-east', 'dev-west', 'prod-eu'];
@@ -219,14 +296,14 @@ describe('KafkaAuditSink with real Kafka', () => {
       }, 50);
       try {
         await waitFor('first deliveries', () => sink.stats().delivered > 1000);
-        kafka.proxy.cutOff();
-        const atCut = published.length;
+        await kafka.stopKafka();
+        const atStop = published.length;
         await new Promise((resolve) => setTimeout(resolve, 30_000));
-        const duringCut = published.length - atCut;
-        // The cut was real: what was published meanwhile waited in the spool.
-        expect(sink.stats().pendingEvents).toBeGreaterThanOrEqual(duringCut * 0.9);
-        kafka.proxy.restore();
-        await waitFor('catching up after the outage', () => sink.stats().delivered > atCut + duringCut);
+        const duringStop = published.length - atStop;
+        // The outage was real: what was published meanwhile waited in the spool.
+        expect(sink.stats().pendingEvents).toBeGreaterThanOrEqual(duringStop * 0.9);
+        await kafka.restartKafka();
+        await waitFor('catching up after the outage', () => sink.stats().delivered > atStop + duringStop);
       } finally {
         clearInterval(load);
       }

@@ -3,7 +3,8 @@
  * client knows nothing but the proxy: kafkajs learns broker addresses from Metadata, and a proxy in
  * front of a Kafka advertising its own port would be bypassed after the first request. Cutting the
  * proxy (dropping every connection and refusing new ones) is a real outage for every client, while
- * Kafka itself keeps running and keeps what it already acknowledged.
+ * Kafka itself keeps running and keeps what it already acknowledged. Kafka can also be stopped and
+ * restarted on the same data behind the same address.
  *
  * It reuses deploy/kafka's configuration and jar resolution (the jars are cached by `npm run
  * kafka:start`), with `advertised.listeners` pointing at the proxy.
@@ -97,8 +98,9 @@ export class CuttableProxy {
 
 export class KafkaBehindProxy {
   private constructor(
-    private readonly child: ChildProcess,
+    private child: ChildProcess,
     private readonly dataDir: string,
+    private readonly launch: () => ChildProcess,
     readonly proxy: CuttableProxy,
   ) {}
 
@@ -138,25 +140,27 @@ export class KafkaBehindProxy {
     if (format.status !== 0)
       throw new Error(`formatting Kafka storage failed: ${format.stdout}${format.stderr}`);
 
-    const logFile = join(dataDir, 'kafka.log');
-    const out = openSync(logFile, 'a');
-    const child = spawn(
-      scripts.javaBinary(),
-      [
-        ...scripts.jvmArgs(dataDir, jars, '384m'),
-        '-Xms128m',
-        '-XX:+UseG1GC',
-        '-XX:+ExitOnOutOfMemoryError',
-        'kafka.Kafka',
-        join(dataDir, 'server.properties'),
-      ],
-      { detached: true, stdio: ['ignore', out, out] },
-    );
-    closeSync(out);
+    const launch = () => {
+      const out = openSync(join(dataDir, 'kafka.log'), 'a');
+      const child = spawn(
+        scripts.javaBinary(),
+        [
+          ...scripts.jvmArgs(dataDir, jars, '384m'),
+          '-Xms128m',
+          '-XX:+UseG1GC',
+          '-XX:+ExitOnOutOfMemoryError',
+          'kafka.Kafka',
+          join(dataDir, 'server.properties'),
+        ],
+        { detached: true, stdio: ['ignore', out, out] },
+      );
+      closeSync(out);
+      return child;
+    };
     const proxy = await CuttableProxy.start(proxyPort, port);
-    const kafka = new KafkaBehindProxy(child, dataDir, proxy);
+    const kafka = new KafkaBehindProxy(launch(), dataDir, launch, proxy);
     try {
-      await kafka.waitReady(timeoutMs, logFile);
+      await kafka.waitReady(timeoutMs);
     } catch (error) {
       await kafka.stop();
       throw error;
@@ -164,22 +168,49 @@ export class KafkaBehindProxy {
     return kafka;
   }
 
+  /**
+   * Stops the Kafka process itself (SIGTERM, as an operator would; SIGKILL if it lingers), keeping its
+   * data for `restartKafka`. The proxy stays up and refuses nothing, but has nothing to relay to.
+   */
+  async stopKafka(): Promise<void> {
+    await this.signalAndWait('SIGTERM', 30_000);
+  }
+
+  /** Starts Kafka again on the same data, ports and advertised address, and waits until it answers. */
+  async restartKafka(timeoutMs = 150_000): Promise<void> {
+    if (!this.exited()) throw new Error('Kafka is still running');
+    this.child = this.launch();
+    await this.waitReady(timeoutMs);
+  }
+
   async stop(): Promise<void> {
     await this.proxy.close().catch(() => undefined);
-    const exited = new Promise((resolve) => {
-      if (this.child.exitCode !== null || this.child.signalCode !== null) resolve(undefined);
-      else this.child.once('exit', resolve);
-    });
-    try {
-      process.kill(-this.child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-    await exited;
+    await this.signalAndWait('SIGKILL', 30_000);
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 
-  private async waitReady(timeoutMs: number, logFile: string): Promise<void> {
+  private exited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  private async signalAndWait(signal: NodeJS.Signals, killAfterMs: number): Promise<void> {
+    if (this.exited()) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    const send = (s: NodeJS.Signals) => {
+      try {
+        process.kill(-this.child.pid!, s);
+      } catch {
+        // already gone
+      }
+    };
+    send(signal);
+    const timer = setTimeout(() => send('SIGKILL'), killAfterMs);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private async waitReady(timeoutMs: number): Promise<void> {
+    const logFile = join(this.dataDir, 'kafka.log');
     const deadline = Date.now() + timeoutMs;
     const admin = new Kafka({
       clientId: 'kafka-behind-proxy',
@@ -189,7 +220,7 @@ export class KafkaBehindProxy {
       connectionTimeout: 2_000,
     }).admin();
     for (;;) {
-      if (this.child.exitCode !== null) {
+      if (this.exited()) {
         throw new Error(
           `Kafka exited (${this.child.exitCode}):\n${readFileSync(logFile, 'utf8').slice(-4000)}`,
         );
