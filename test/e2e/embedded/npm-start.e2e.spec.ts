@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { findRepoRoot, freePort } from '@tether/testing';
 
 const repoRoot = findRepoRoot(__dirname);
@@ -54,11 +54,26 @@ describe('npm start', () => {
     rmSync(stateDir, { recursive: true, force: true });
   });
 
-  it('prints commands that work exactly as printed, including the denial it announces', () => {
-    const commands = printed
+  const printedCommands = () =>
+    printed
       .split('\n')
       .map((line) => line.trim())
       .filter((line) => line.startsWith('npx tether') || line.startsWith('.tools/bin/kubectl'));
+
+  it("is what the README's quick start says, with the default state folder and port", () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const quickStart = /## Quick start[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const asDefaults = printedCommands().map((line) =>
+      line
+        .split(relative(repoRoot, stateDir))
+        .join('.tether')
+        .replace(`https://127.0.0.1:${brokerPort}`, 'https://127.0.0.1:8443'),
+    );
+    expect(quickStart.trim().split('\n')).toEqual(asDefaults);
+  });
+
+  it('prints commands that work exactly as printed, including the denial it announces', () => {
+    const commands = printedCommands();
     expect(commands.length).toBeGreaterThanOrEqual(14);
     for (const line of commands) {
       const expectDenied = line.includes('denied');
