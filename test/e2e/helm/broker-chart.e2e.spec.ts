@@ -395,6 +395,52 @@ describe('tether-broker chart', () => {
     expect(broker(single).env.TETHER_BROKER_DATA_DIR).toBe('/var/lib/tether/data');
     expect(broker(single).env.TETHER_BROKER_DATABASE_URL).toBeUndefined();
   });
+
+  async function installNotes(values: unknown): Promise<string> {
+    const result = await helm(
+      ['install', release.name, chartPath('tether-broker'), '-n', release.namespace, '--dry-run=client'],
+      values,
+    );
+    expect(result.code).toBe(0);
+    return result.stdout.slice(result.stdout.indexOf('\nNOTES:\n'));
+  }
+
+  it('tells the operator to enroll a cluster next, and how to check the replicas and their agents', async () => {
+    const notes = await installNotes(existingSecrets);
+    expect(notes).toContain(
+      'Tether broker: 2 replica(s) in namespace tether, at https://tether.example.com, with the auditor (2 replica(s)).',
+    );
+    expect(notes).toContain('kubectl -n tether rollout status statefulset/tether-broker');
+    expect(notes).toContain(
+      'Every agent keeps a tunnel to each of the 2 replicas, so any replica serves any',
+    );
+    expect(notes).toMatch(/tether_broker_replicas +should be 2 on every replica/);
+    expect(notes).toContain('tether_broker_tunnels_connected');
+    expect(notes).toContain('1. tether login --broker https://tether.example.com');
+    expect(notes).toContain('(as a member of platform-admins;');
+    expect(notes).toContain('2. tether cluster add <cluster>');
+    expect(notes).toContain('the helm install line of the tether-agent chart');
+    expect(notes).toContain('3. tether cluster ls');
+    // Replicas route through every agent's tunnel to each of them; no request gets a 503 for it.
+    expect(notes).not.toContain('503');
+    expect(notes).not.toContain('No policy was given');
+    expect(notes).not.toContain('No OpenID Connect issuer');
+
+    const single = await installNotes({
+      publicUrl: 'https://tether.example.com',
+      tls: { secretName: 'tls' },
+      replicaCount: 1,
+      auditor: { enabled: false },
+    });
+    expect(single).toContain(
+      'Tether broker: 1 replica(s) in namespace tether, at https://tether.example.com.',
+    );
+    expect(single).toContain('kubectl -n tether rollout status deploy/tether-broker');
+    expect(single).not.toContain('tether_broker_replicas');
+    expect(single).toContain('No policy was given');
+    expect(single).toContain('No OpenID Connect issuer (oidc.issuer): nobody can sign in yet.');
+    expect(single).toContain('2. tether cluster add <cluster>');
+  });
 });
 
 describe('tether-broker values schema and checks', () => {
