@@ -2,7 +2,8 @@
  * Enrollment end to end: alice (platform-admins) adds clusters with the real CLI, built agents join
  * simulated clusters with the printed join token and serve kubectl, a reused token is refused, the
  * credential lives in the simulator's Secret or in a private file, rotates without dropping the tunnel,
- * and `tether cluster rm` closes the tunnel and refuses the agent from then on.
+ * `tether cluster rotate` replaces an unused join token, and `tether cluster rm` closes the tunnel and
+ * refuses the agent from then on.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,7 @@ subjects: [{ kind: ServiceAccount, name: tether-agent, namespace: tether-system 
 `;
 
 interface Person {
+  home: string;
   tether: (...args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
   kubectl: (...args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
 }
@@ -96,6 +98,7 @@ describe('enrolling clusters with tether cluster and the join token', () => {
     const runner = new KubectlRunner({ path: env.KUBECONFIG });
     runners.push(runner);
     const person: Person = {
+      home,
       tether: (...args) => withTimeout(runNode(cliMain, { args, env }), 60_000, `tether ${args.join(' ')}`),
       kubectl: (...args) => runner.run(args, { env }),
     };
@@ -276,6 +279,66 @@ describe('enrolling clusters with tether cluster and the join token', () => {
     expect(watched.stdout).toContain('frontend-config');
     expect(watched.stderr).not.toMatch(/error|unavailable/i);
   }, 60_000);
+
+  it('tether cluster rotate prints a new join token with the helm lines for it; the unused token it replaced is refused', async () => {
+    const added = await alice.tether('cluster', 'add', 'staging');
+    expect(added.code, added.stderr).toBe(0);
+    const oldToken = /^\s+(tjt_[A-Za-z0-9_-]{43})$/m.exec(added.stdout)?.[1] ?? '';
+    expect(oldToken).not.toBe('');
+
+    const rotated = await alice.tether('cluster', 'rotate', 'staging');
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const printed =
+      /^New join token for staging, valid once until (\S+):\n\n {2}(tjt_[A-Za-z0-9_-]{43})\n/.exec(
+        rotated.stdout,
+      );
+    const [, expiresAt = '', newToken = ''] = printed ?? [];
+    expect(newToken).not.toBe(oldToken);
+    // The broker's default join token lifetime is an hour.
+    const lifetimeMs = Date.parse(expiresAt) - Date.now();
+    expect(lifetimeMs).toBeGreaterThan(55 * 60_000);
+    expect(lifetimeMs).toBeLessThanOrEqual(60 * 60_000);
+    const caFile = join(
+      alice.home,
+      'tether',
+      `broker-ca-${new URL(stack.brokerUrl).host.replace(':', '_')}.pem`,
+    );
+    expect(readFileSync(caFile, 'utf8')).toBe(stack.brokerCaPem);
+    const lines = rotated.stdout.split('\n');
+    expect(lines).toContain("The agent's current credential keeps working until it expires.");
+    expect(lines).toContain(
+      `  helm upgrade tether-agent-staging deploy/helm/tether-agent --namespace tether-system --reuse-values --set joinToken=${newToken}`,
+    );
+    expect(lines).toContain(
+      `  helm install tether-agent-staging deploy/helm/tether-agent --namespace tether-system --create-namespace --set clusterName=staging --set broker.url=${stack.brokerUrl} --set joinToken=${newToken} --set-file broker.caCert=${caFile}`,
+    );
+
+    const withOld = await withTimeout(
+      runNode(agentMain, {
+        env: agentEnv('staging', lab, {
+          TETHER_AGENT_JOIN_TOKEN_FILE: joinTokenFile('staging-old', oldToken),
+          TETHER_AGENT_CREDENTIAL_FILE: join(dir, 'staging-old-agent', 'credential.json'),
+        }),
+      }),
+      30_000,
+      'the agent with the replaced token',
+    );
+    expect(withOld.code, withOld.stdout + withOld.stderr).toBe(1);
+    expect(withOld.stderr).toMatch(
+      /join_token_revoked.*replaced by a newer one.*tether cluster rotate staging/,
+    );
+
+    const agent = await startAgent(
+      agentEnv('staging', lab, {
+        TETHER_AGENT_JOIN_TOKEN_FILE: joinTokenFile('staging', newToken),
+        TETHER_AGENT_CREDENTIAL_FILE: join(dir, 'staging-agent', 'credential.json'),
+      }),
+    );
+    expect(agent.output()).toContain('joined the broker with the join token');
+    const ls = await alice.tether('cluster', 'ls');
+    expect(ls.stdout).toMatch(/^staging\s+online \(1\)\s+enrolled\s+used/m);
+    await agent.stop();
+  });
 
   it('tether cluster rm closes the tunnel at once; kubectl gets a Status and the agent is refused but keeps running', async () => {
     const agent = agents[0] as StartedNode;
