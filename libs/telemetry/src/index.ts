@@ -6,4 +6,11 @@ export type { ProbeResult, TelemetryServer, TelemetryServerOptions } from './tel
 export { extractTraceContext, injectTraceContext, traceIdOf } from './trace-context.js';
 export type { TraceCarrier } from './trace-context.js';
 export { installInMemoryTracing, otlpTracesUrlOf, setupTracing, tracingEnabled } from './tracing.js';
-export type { InMemoryTracing, OtelEnvironment, Tracing, TracingSettings } from './tracing.js';
+export type {
+  InMemoryTracing,
+  InMemoryTracingOptions,
+  OtelEnvironment,
+  Tracing,
+  TracingSettings,
+} from './tracing.js';
+export { withoutAutoInstrumentation } from './instrumentations.js';

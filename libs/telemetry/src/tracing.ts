@@ -3,15 +3,18 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
-  BasicTracerProvider,
+  AlwaysOnSampler,
   BatchSpanProcessor,
   InMemorySpanExporter,
+  ParentBasedSampler,
   type ReadableSpan,
   SimpleSpanProcessor,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { disableInstrumentations, enableInstrumentations } from './instrumentations.js';
 
 /** The standard OTEL_* variables Tether honours, as libs/config validated them (prefix stripped). */
 export interface OtelEnvironment {
@@ -48,6 +51,11 @@ export interface TracingSettings {
   version?: string;
   /** OTLP/HTTP (JSON) traces URL; tracing stays off without one. */
   otlpTracesUrl?: string;
+  /**
+   * Path prefixes of incoming HTTP requests the app traces by hand (the broker's `/k8s/`): the HTTP
+   * instrumentation records no span for them and leaves the app's own spans as the trace.
+   */
+  untracedPaths?: readonly string[];
 }
 
 export interface Tracing {
@@ -66,12 +74,17 @@ export function tracingEnabled(): boolean {
   return enabled;
 }
 
-/** Tracing for a process: OTLP export in batches when a URL is given, otherwise nothing. */
+/**
+ * Tracing for a process: OTLP export in batches, with HTTP and kafkajs instrumented, when a URL is
+ * given; otherwise nothing at all (no provider, no require hooks, no patched modules).
+ */
 export function setupTracing(settings: TracingSettings): Tracing {
   if (!settings.otlpTracesUrl) return { enabled: false, shutdown: async () => {} };
-  return install(settings.service, settings.version, [
-    new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.otlpTracesUrl })),
-  ]);
+  return install(
+    settings,
+    [new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.otlpTracesUrl }))],
+    true,
+  );
 }
 
 export interface InMemoryTracing extends Tracing {
@@ -80,10 +93,26 @@ export interface InMemoryTracing extends Tracing {
   reset(): void;
 }
 
+export interface InMemoryTracingOptions {
+  /**
+   * Also instrument HTTP and kafkajs, as an exporting process does. Off by default: a test that runs
+   * client, broker, agent and API server in one process would record spans no single process does.
+   */
+  instrument?: boolean;
+  untracedPaths?: readonly string[];
+}
+
 /** For tests: records every ended span in memory, synchronously. Replaces any tracing installed before. */
-export function installInMemoryTracing(service = 'test'): InMemoryTracing {
+export function installInMemoryTracing(
+  service = 'test',
+  options: InMemoryTracingOptions = {},
+): InMemoryTracing {
   const exporter = new InMemorySpanExporter();
-  const tracing = install(service, undefined, [new SimpleSpanProcessor(exporter)]);
+  const tracing = install(
+    { service, ...(options.untracedPaths ? { untracedPaths: options.untracedPaths } : {}) },
+    [new SimpleSpanProcessor(exporter)],
+    options.instrument ?? false,
+  );
   return {
     ...tracing,
     spans: () => exporter.getFinishedSpans(),
@@ -93,27 +122,36 @@ export function installInMemoryTracing(service = 'test'): InMemoryTracing {
 
 let installed = false;
 
-function install(service: string, version: string | undefined, spanProcessors: SpanProcessor[]): Tracing {
+function install(settings: TracingSettings, spanProcessors: SpanProcessor[], instrument: boolean): Tracing {
   // Only undo our own earlier install: disabling resets the API's proxy provider for everyone.
   if (installed) uninstallGlobals();
   installed = true;
-  const provider = new BasicTracerProvider({
+  // Every part is given, so NodeSDK reads no exporter, sampler, propagator or detector from OTEL_*:
+  // those were validated in libs/config, and Tether exports traces only (no metrics or logs over OTLP).
+  const sdk = new NodeSDK({
     resource: resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: service,
-      ...(version ? { [ATTR_SERVICE_VERSION]: version } : {}),
+      [ATTR_SERVICE_NAME]: settings.service,
+      ...(settings.version ? { [ATTR_SERVICE_VERSION]: settings.version } : {}),
     }),
+    autoDetectResources: false,
     spanProcessors,
+    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+    contextManager: new AsyncLocalStorageContextManager(),
+    textMapPropagator: new W3CTraceContextPropagator(),
+    metricReaders: [],
+    logRecordProcessors: [],
   });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  trace.setGlobalTracerProvider(provider);
+  sdk.start();
+  // Enabled here rather than through NodeSDK's `instrumentations`: they must record into this install's
+  // provider, and be switched off again at shutdown, which NodeSDK does neither of.
+  if (instrument) enableInstrumentations(trace.getTracerProvider(), settings.untracedPaths ?? []);
   enabled = true;
   return {
     enabled: true,
     shutdown: async () => {
       enabled = false;
       try {
-        await provider.shutdown();
+        await sdk.shutdown();
       } finally {
         uninstallGlobals();
       }
@@ -124,6 +162,7 @@ function install(service: string, version: string | undefined, spanProcessors: S
 function uninstallGlobals(): void {
   enabled = false;
   installed = false;
+  disableInstrumentations();
   trace.disable();
   context.disable();
   propagation.disable();
