@@ -34,16 +34,22 @@ class TracedKubeRequest implements KubeRequestSpans, KubeRequestObserver {
   private hop: Span | undefined;
 
   constructor(summary: KubeRequestSummary) {
-    this.root = tracer().startSpan('kube request', {
-      kind: SpanKind.SERVER,
-      startTime: summary.receivedAt,
-      attributes: {
-        'http.request.method': summary.method,
-        'tether.request_id': summary.requestId,
-        'client.address': summary.sourceIp,
-        ...(summary.userAgent ? { 'user_agent.original': summary.userAgent } : {}),
+    // A root of its own, explicitly: the HTTP instrumentation runs /k8s/ requests with tracing
+    // suppressed (this span is their SERVER span), and a span started in that context would not record.
+    this.root = tracer().startSpan(
+      'kube request',
+      {
+        kind: SpanKind.SERVER,
+        startTime: summary.receivedAt,
+        attributes: {
+          'http.request.method': summary.method,
+          'tether.request_id': summary.requestId,
+          'client.address': summary.sourceIp,
+          ...(summary.userAgent ? { 'user_agent.original': summary.userAgent } : {}),
+        },
       },
-    });
+      ROOT_CONTEXT,
+    );
     this.context = trace.setSpan(ROOT_CONTEXT, this.root);
     const traceId = traceIdOf(this.root);
     if (traceId) summary.traceId = traceId;
