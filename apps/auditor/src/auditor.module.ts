@@ -5,6 +5,7 @@ import { createLogger, loggerOptions } from '@tether/logging';
 import { LoggerModule } from 'nestjs-pino';
 import { AUDITOR_CONFIG, ROOT_LOGGER } from './auditor-config.provider';
 import { HealthController } from './health/health.controller';
+import { ConsumerLag } from './ingest/consumer-lag';
 import { ingestControllerFor } from './ingest/ingest.controller';
 import { IngestService } from './ingest/ingest.service';
 import { RetentionService } from './retention/retention.service';
@@ -37,6 +38,7 @@ export class AuditorModule {
           }),
         },
         IngestService,
+        ConsumerLag,
         RetentionService,
       ],
     };

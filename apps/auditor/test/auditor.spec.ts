@@ -82,6 +82,13 @@ describe('the auditor with Kafka and PostgreSQL', () => {
         .rows[0].n,
     );
 
+  const scrape = async (name: string): Promise<number> => {
+    const text = await (await fetch(`${baseUrl}/metrics`)).text();
+    const value = new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1];
+    if (value === undefined) throw new Error(`${name} is not on the auditor's /metrics`);
+    return Number(value);
+  };
+
   const startAuditor = async () => {
     auditor = await startNode(auditorMain, { env, readyPattern: /auditor listening/, timeoutMs: 60_000 });
   };
@@ -244,6 +251,26 @@ describe('the auditor with Kafka and PostgreSQL', () => {
     controller.abort();
     expect(text).toContain('event: audit');
     expect(text).not.toContain('"erin"');
+  });
+
+  it('reports the consumer group’s lag on /metrics: events on the topic it has not stored yet', async () => {
+    const lag = 'tether_auditor_consumer_lag_messages';
+    await waitFor('the auditor caught up', async () => ((await scrape(lag)) === 0 ? true : undefined));
+    const before = await storedCount();
+    const holder = new Client({ connectionString: POSTGRES_URL });
+    await holder.connect();
+    try {
+      // While the table is locked the auditor cannot store, so it commits no offset either.
+      await holder.query('BEGIN');
+      await holder.query(`LOCK TABLE ${schema}.audit_events IN ACCESS EXCLUSIVE MODE`);
+      await produce(Array.from({ length: 40 }, (_, i) => event('frank', 'dev-lag', i)));
+      expect(await scrape(lag)).toBe(40);
+      await holder.query('ROLLBACK');
+    } finally {
+      await holder.end();
+    }
+    await waitFor('the backlog stored', async () => ((await scrape(lag)) === 0 ? true : undefined));
+    expect(await storedCount()).toBe(before + 40);
   });
 
   it('loses and duplicates nothing when killed mid-batch and restarted', async () => {

@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import type { Registry } from 'prom-client';
+import { ConsumerLag } from '../ingest/consumer-lag';
 import { IngestService } from '../ingest/ingest.service';
 import { auditorMetrics } from '../telemetry/auditor-metrics';
 
@@ -8,8 +9,8 @@ import { auditorMetrics } from '../telemetry/auditor-metrics';
 export class HealthController {
   private readonly registry: Registry;
 
-  constructor(ingest: IngestService) {
-    this.registry = auditorMetrics({ ingest: () => ingest.batcher.stats });
+  constructor(ingest: IngestService, lag: ConsumerLag) {
+    this.registry = auditorMetrics({ ingest: () => ingest.batcher.stats, consumerLag: () => lag.read() });
   }
 
   @Get('healthz')

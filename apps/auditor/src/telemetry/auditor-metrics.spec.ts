@@ -3,8 +3,8 @@ import { auditorMetrics, type IngestCounts } from './auditor-metrics';
 describe('auditor metrics', () => {
   it('reads the ingest counters and the consumer lag at scrape time', async () => {
     const counts: IngestCounts = { stored: 10, duplicates: 2, invalid: 1, batches: 3 };
-    let lag = 40;
-    const registry = auditorMetrics({ ingest: () => counts, consumerLag: () => lag });
+    let lag: number | undefined = 40;
+    const registry = auditorMetrics({ ingest: () => counts, consumerLag: () => Promise.resolve(lag) });
     let text = await registry.metrics();
     expect(text).toMatch(/tether_auditor_rows_written_total\{service="auditor"[^}]*\} 10\n/);
     expect(text).toMatch(/tether_auditor_ingest_batches_total\{[^}]*\} 3\n/);
@@ -14,6 +14,9 @@ describe('auditor metrics', () => {
     text = await registry.metrics();
     expect(text).toMatch(/tether_auditor_rows_written_total\{[^}]*\} 25\n/);
     expect(text).toMatch(/tether_auditor_consumer_lag_messages\{[^}]*\} 0\n/);
+    lag = undefined;
+    // prom-client writes "Nan"; Prometheus parses special values ignoring case.
+    expect(await registry.metrics()).toMatch(/tether_auditor_consumer_lag_messages\{[^}]*\} NaN\n/i);
   });
 
   it('leaves the lag out when it is not known', async () => {

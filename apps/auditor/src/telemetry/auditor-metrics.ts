@@ -11,8 +11,8 @@ export interface IngestCounts {
 
 export interface AuditorMetricSources {
   ingest: () => IngestCounts;
-  /** Messages behind the newest offset, summed over partitions; leave out when not known cheaply. */
-  consumerLag?: () => number;
+  /** Messages behind the newest offset, summed over partitions; undefined while not known. */
+  consumerLag?: () => Promise<number | undefined>;
 }
 
 /**
@@ -51,8 +51,9 @@ export function auditorMetrics(sources: AuditorMetricSources, version = '0.1.0')
       name: 'tether_auditor_consumer_lag_messages',
       help: 'Audit topic messages not consumed yet, over all partitions',
       registers,
-      collect() {
-        this.set(lag());
+      // NaN, not 0, while Kafka never answered: no lag is not the same as an unknown one.
+      async collect() {
+        this.set((await lag()) ?? Number.NaN);
       },
     });
   }
