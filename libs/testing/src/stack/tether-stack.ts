@@ -56,6 +56,17 @@ export interface TetherStackOptions {
   brokerEnv?: Record<string, string>;
   /** Extra settings for both agents, e.g. TETHER_AGENT_OTLP_ENDPOINT. */
   agentEnv?: Record<string, string>;
+  /** Real clusters to join too, each through an agent that reaches its API server with a kubeconfig. */
+  ownClusters?: OwnCluster[];
+}
+
+/** A cluster the user's own kubeconfig reaches (kind, minikube), joined like the simulated ones. */
+export interface OwnCluster {
+  /** Its name in Tether: the kubectl context name the broker's kubeconfig gets. */
+  name: string;
+  kubeconfigPath: string;
+  /** The kubeconfig context the agent uses; default the file's current context. */
+  context?: string;
 }
 
 export const brokerIdpClient = { clientId: 'tether-broker', clientSecret: 'dev-broker-secret' };
@@ -72,6 +83,8 @@ export interface TetherStack {
   agentHttpUrls: Record<'dev-east' | 'dev-west', string>;
   clusters: Record<'dev-east' | 'dev-west', ApiServerSimulator>;
   agents: Record<'dev-east' | 'dev-west', StartedNode>;
+  /** The agents of `ownClusters`, by name. */
+  ownAgents: Record<string, StartedNode>;
   broker: StartedNode;
   /** Stops the broker and starts it again with the same keys, port and data folder (agents reconnect). */
   restartBroker(): Promise<void>;
@@ -113,7 +126,10 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
   const port = options.brokerPort || (await freePort());
   const brokerUrl = `https://127.0.0.1:${port}`;
   const metricsPort = await freePort();
-  const agentHttpPorts = { 'dev-east': await freePort(), 'dev-west': await freePort() };
+  const agentHttpPorts: Record<string, number> = {
+    'dev-east': await freePort(),
+    'dev-west': await freePort(),
+  };
   const idp = options.signIn
     ? await DevIdentityProvider.start({
         ...(options.idpPort ? { port: options.idpPort } : {}),
@@ -168,7 +184,7 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
     writeFileSync(kubeconfigPath, clusters[name].kubeconfig({ token: agentClusterToken }));
     return kubeconfigPath;
   };
-  const enrolledAgentEnv = async (name: 'dev-east' | 'dev-west'): Promise<Record<string, string>> => {
+  const enrolledAgentEnv = async (name: string, kubeconfigPath: string): Promise<Record<string, string>> => {
     const joinTokenFile = join(dir, `${name}-join-token`);
     writeFileSync(joinTokenFile, await joinTokenFor(brokerUrl, materials.caPem, admin, name), {
       mode: 0o600,
@@ -179,9 +195,9 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
       TETHER_AGENT_BROKER_CA_FILE: materials.caFile,
       TETHER_AGENT_JOIN_TOKEN_FILE: joinTokenFile,
       TETHER_AGENT_CREDENTIAL_FILE: credentialFile(name),
-      TETHER_AGENT_KUBECONFIG: kubeconfigFor(name),
+      TETHER_AGENT_KUBECONFIG: kubeconfigPath,
       TETHER_AGENT_HTTP_HOST: '127.0.0.1',
-      TETHER_AGENT_HTTP_PORT: String(agentHttpPorts[name]),
+      TETHER_AGENT_HTTP_PORT: String(agentHttpPorts[name] ?? 0),
       ...options.agentEnv,
     };
   };
@@ -202,7 +218,15 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
   const agents = {} as Record<'dev-east' | 'dev-west', StartedNode>;
   for (const name of ['dev-east', 'dev-west'] as const) {
     agents[name] = await startNode(agentMain, {
-      env: await enrolledAgentEnv(name),
+      env: await enrolledAgentEnv(name, kubeconfigFor(name)),
+      readyPattern: /tunnel connected/,
+    });
+  }
+  const ownAgents: Record<string, StartedNode> = {};
+  for (const own of options.ownClusters ?? []) {
+    const env = await enrolledAgentEnv(own.name, own.kubeconfigPath);
+    ownAgents[own.name] = await startNode(agentMain, {
+      env: { ...env, ...(own.context ? { TETHER_AGENT_KUBE_CONTEXT: own.context } : {}) },
       readyPattern: /tunnel connected/,
     });
   }
@@ -218,6 +242,7 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
     },
     clusters,
     agents,
+    ownAgents,
     get broker() {
       return broker;
     },
@@ -231,7 +256,7 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
     kubeconfig: (token) => brokerKubeconfig(brokerUrl, materials.caPem, token),
     ...(idp ? { idp } : {}),
     stop: async () => {
-      await Promise.all(Object.values(agents).map((agent) => agent.stop()));
+      await Promise.all([...Object.values(agents), ...Object.values(ownAgents)].map((agent) => agent.stop()));
       await broker.stop();
       await idp?.close();
       await Promise.all(Object.values(clusters).map((cluster) => cluster.close()));
