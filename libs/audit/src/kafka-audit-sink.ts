@@ -6,6 +6,7 @@
 // batch again on restart (and a failed send is retried from a new producer, whose id the broker cannot
 // deduplicate against). The auditor's insert is idempotent on (auditID, stage), so at-least-once into
 // Kafka plus that store is exactly-once in the store.
+import type { TracingSettings } from '@tether/telemetry';
 import type { KafkaConfig } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AUDIT_TOPIC, type AuditEvent, auditEventSchema, tetherAnnotations } from './audit-event';
@@ -48,6 +49,12 @@ export interface KafkaAuditSinkOptions {
    * with a function (OAUTHBEARER's token provider) cannot cross to a worker and runs in `main`.
    */
   deliveryThread?: 'worker' | 'main';
+  /**
+   * The process's OTLP tracing, for the delivery worker to set up for itself (a thread shares none of
+   * the main thread's): its kafkajs producer spans are exported from there. Unset, the worker traces
+   * nothing. In `main`, kafkajs is instrumented by the process's own tracing.
+   */
+  workerTracing?: TracingSettings;
   /** Per send (defaults 5,000 events, 900 KiB: under Kafka's default 1 MiB message.max.bytes). */
   batchMaxRecords?: number;
   batchMaxBytes?: number;
@@ -337,7 +344,8 @@ export class KafkaAuditSink implements AuditSink {
       );
       return inThread();
     }
-    return new KafkaDeliveryThread(settings, onLog, entry);
+    const tracing = this.options.workerTracing;
+    return new KafkaDeliveryThread({ producer: settings, ...(tracing ? { tracing } : {}) }, onLog, entry);
   }
 
   private stopSignal(): Promise<void> {

@@ -5,10 +5,19 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { TracingSettings } from '@tether/telemetry';
 import type { KafkaBatchProducerSettings, KafkajsLogLine } from './kafka-batch-producer';
 
 export type DeliveryRequest =
-  { id: number; op: 'send'; data: Uint8Array; ends: Uint32Array } | { id: number; op: 'reset' };
+  | { id: number; op: 'send'; data: Uint8Array; ends: Uint32Array }
+  | { id: number; op: 'reset' }
+  | { id: number; op: 'close' };
+
+/** What a worker starts with: the producer's settings and, when the process exports traces, its own tracing. */
+export interface DeliveryWorkerData {
+  producer: KafkaBatchProducerSettings;
+  tracing?: TracingSettings;
+}
 
 export type DeliveryReply =
   | { id: number; ok: true }
@@ -52,7 +61,11 @@ export function deliveryWorkerEntry(dir = __dirname): DeliveryWorkerEntry | unde
   const source = join(dir, 'kafka-delivery-worker.ts');
   if (!existsSync(source)) return undefined;
   try {
-    return { file: source, execArgv: ['--require', createRequire(source).resolve('tsx/cjs')] };
+    // 'source': the other libs it loads (@tether/telemetry) from their TypeScript too, not a stale dist/.
+    return {
+      file: source,
+      execArgv: ['--conditions=source', '--require', createRequire(source).resolve('tsx/cjs')],
+    };
   } catch {
     return undefined;
   }
@@ -71,7 +84,7 @@ export class KafkaDeliveryThread implements BatchSender {
   private closed = false;
 
   constructor(
-    private readonly settings: KafkaBatchProducerSettings,
+    private readonly workerData: DeliveryWorkerData,
     private readonly onLog: (line: KafkajsLogLine) => void,
     private readonly entry: DeliveryWorkerEntry,
     /** Told of every worker started (tests kill one mid-send with it). */
@@ -99,12 +112,18 @@ export class KafkaDeliveryThread implements BatchSender {
     return this.request({ id: 0, op: 'reset' }, []);
   }
 
-  /** Disconnects the producer if the worker answers within 2 s, then ends the worker either way. */
+  /**
+   * Disconnects the producer and flushes the worker's spans if it answers within 2 s, then ends the
+   * worker either way.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     const running = this.running;
     if (running)
-      await Promise.race([this.reset().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000))]);
+      await Promise.race([
+        this.request({ id: 0, op: 'close' }, []).catch(() => undefined),
+        new Promise((r) => setTimeout(r, 2_000)),
+      ]);
     this.closed = true;
     this.running = undefined;
     if (running) await running.worker.terminate();
@@ -124,7 +143,10 @@ export class KafkaDeliveryThread implements BatchSender {
   }
 
   private start(): Running {
-    const worker = new Worker(this.entry.file, { workerData: this.settings, execArgv: this.entry.execArgv });
+    const worker = new Worker(this.entry.file, {
+      workerData: this.workerData,
+      execArgv: this.entry.execArgv,
+    });
     const running: Running = { worker, waiting: new Map(), dead: false };
     worker.on('message', (reply: DeliveryReply) => {
       if ('log' in reply) {

@@ -209,7 +209,7 @@ describe('KafkaAuditSink with real Kafka', () => {
     const entry = deliveryWorkerEntry();
     expect(entry).toBeDefined();
     const thread = new KafkaDeliveryThread(
-      { brokers, clientId: 'sink-test', topic, compression: 'gzip' },
+      { producer: { brokers, clientId: 'sink-test', topic, compression: 'gzip' } },
       () => undefined,
       entry!,
       (worker) => workers.push(worker),

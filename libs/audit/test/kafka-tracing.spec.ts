@@ -1,0 +1,204 @@
+/**
+ * Kafka instrumentation on the audit path, against the shared test Kafka: the sink's producer span
+ * (kafkajs on the main thread, and in the delivery worker exporting over OTLP for itself) and a
+ * consumer's span continuing its trace from the message headers.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SpanKind } from '@opentelemetry/api';
+import {
+  AUDIT_SCHEMA_VERSION,
+  type AuditEvent,
+  createKafkaAuditSink,
+  type KafkaAuditSink,
+  type KafkaAuditSinkOptions,
+  microTimeOf,
+  tetherAnnotations,
+} from '@tether/audit';
+import { installInMemoryTracing, type InMemoryTracing } from '@tether/telemetry';
+import { findRepoRoot } from '@tether/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import pino from 'pino';
+
+const logger = pino({ level: 'silent' });
+
+function sharedKafkaBrokers(): string[] {
+  const fromEnv = process.env.TETHER_TEST_KAFKA_BROKERS;
+  if (fromEnv) return fromEnv.split(',');
+  const state = join(findRepoRoot(__dirname), '.kafka', 'state.json');
+  try {
+    return [(JSON.parse(readFileSync(state, 'utf8')) as { bootstrap: string }).bootstrap];
+  } catch {
+    throw new Error('no Kafka: run `npm run kafka:start` or the whole `npm test`');
+  }
+}
+
+function event(cluster: string): AuditEvent {
+  const now = microTimeOf(new Date());
+  return {
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    level: 'Metadata',
+    auditID: randomUUID(),
+    stage: 'ResponseComplete',
+    requestURI: '/api/v1/namespaces/web/pods',
+    verb: 'list',
+    user: { username: 'bob@acme.com', groups: ['developers'] },
+    responseStatus: { metadata: {}, code: 200 },
+    requestReceivedTimestamp: now,
+    stageTimestamp: now,
+    annotations: {
+      [tetherAnnotations.schemaVersion]: AUDIT_SCHEMA_VERSION,
+      [tetherAnnotations.cluster]: cluster,
+      [tetherAnnotations.decision]: 'allow',
+    },
+  };
+}
+
+async function waitFor(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  name: string;
+  kind: number;
+  service: string;
+}
+
+/** Collects the spans posted to it as OTLP/HTTP JSON. */
+async function otlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; server: Server }> {
+  const spans: OtlpSpan[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as {
+        resourceSpans: Array<{
+          resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> };
+          scopeSpans: Array<{ spans: Omit<OtlpSpan, 'service'>[] }>;
+        }>;
+      };
+      for (const resource of body.resourceSpans) {
+        const service =
+          resource.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
+        for (const scope of resource.scopeSpans)
+          for (const span of scope.spans) spans.push({ ...span, service });
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, server };
+}
+
+describe('Kafka instrumentation of the audit path', () => {
+  const brokers = sharedKafkaBrokers();
+  const kafka = new Kafka({ clientId: 'tracing-test', brokers, logLevel: logLevel.NOTHING });
+  let tracing: InMemoryTracing;
+  let receiver: Awaited<ReturnType<typeof otlpReceiver>>;
+  let topic: string;
+  const dirs: string[] = [];
+  /** auditID → the traceparent header its message arrived with ('' for none). */
+  const consumed = new Map<string, string>();
+  let consumer: ReturnType<Kafka['consumer']>;
+
+  const openSink = (options: Partial<KafkaAuditSinkOptions>): Promise<KafkaAuditSink> => {
+    const spoolDir = mkdtempSync(join(tmpdir(), 'tether-audit-tracing-'));
+    dirs.push(spoolDir);
+    return createKafkaAuditSink({
+      brokers,
+      clientId: 'tracing-test',
+      topic,
+      spoolDir,
+      spoolMaxBytes: 16 * 1024 * 1024,
+      logger,
+      ...options,
+    });
+  };
+
+  const deliver = async (sink: KafkaAuditSink): Promise<AuditEvent> => {
+    const published = event('dev-east');
+    sink.publish(published);
+    await waitFor('the consumer to read the event', () => consumed.has(published.auditID));
+    await sink.close();
+    return published;
+  };
+
+  beforeAll(async () => {
+    receiver = await otlpReceiver();
+    // Before the consumer is made: its spans are what shows a trace carried through Kafka.
+    tracing = installInMemoryTracing('test-consumer', { instrument: true });
+    topic = `tether.audit.tracing-test.${randomBytes(5).toString('hex')}`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    consumer = kafka.consumer({ groupId: `tracing-test-${randomBytes(5).toString('hex')}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const { auditID } = JSON.parse(message.value!.toString()) as AuditEvent;
+        consumed.set(auditID, message.headers?.traceparent?.toString() ?? '');
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await consumer?.disconnect();
+    await tracing?.shutdown();
+    receiver?.server.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => tracing.reset());
+
+  it('gives a send on the main thread a PRODUCER span, and the consumer a span in its trace', async () => {
+    const published = await deliver(await openSink({ deliveryThread: 'main' }));
+    const producerSpan = tracing
+      .spans()
+      .find((span) => span.kind === SpanKind.PRODUCER && span.name === `send ${topic}`);
+    expect(producerSpan?.instrumentationScope.name).toBe('@opentelemetry/instrumentation-kafkajs');
+    expect(producerSpan?.attributes).toMatchObject({
+      'messaging.system': 'kafka',
+      'messaging.destination.name': topic,
+      'messaging.kafka.message.key': 'dev-east',
+    });
+    const { traceId, spanId } = producerSpan!.spanContext();
+    expect(consumed.get(published.auditID)).toBe(`00-${traceId}-${spanId}-01`);
+    const consumerSpan = tracing.spans().find((span) => span.kind === SpanKind.CONSUMER);
+    expect(consumerSpan?.name).toBe(`process ${topic}`);
+    expect(consumerSpan?.spanContext().traceId).toBe(traceId);
+    expect(consumerSpan?.parentSpanContext?.spanId).toBe(spanId);
+  });
+
+  it('traces the delivery worker’s send in the worker, exported over OTLP, continued by the consumer', async () => {
+    const sink = await openSink({
+      workerTracing: { service: 'tether-broker', otlpTracesUrl: `${receiver.url}/v1/traces` },
+    });
+    const published = await deliver(sink); // close() flushes the worker's spans before it ends
+    const producerSpan = receiver.spans.find((span) => span.name === `send ${topic}`);
+    expect(producerSpan).toMatchObject({ kind: 4 /* OTLP SPAN_KIND_PRODUCER */, service: 'tether-broker' });
+    expect(consumed.get(published.auditID)).toBe(`00-${producerSpan!.traceId}-${producerSpan!.spanId}-01`);
+    const consumerSpan = tracing.spans().find((span) => span.kind === SpanKind.CONSUMER);
+    expect(consumerSpan?.spanContext().traceId).toBe(producerSpan!.traceId);
+  });
+
+  it('leaves the worker untraced when the process does not export, whatever the main thread does', async () => {
+    const published = await deliver(await openSink({}));
+    expect(consumed.get(published.auditID)).toBe('');
+    expect(tracing.spans().filter((span) => span.kind === SpanKind.PRODUCER)).toEqual([]);
+  });
+});
