@@ -1,7 +1,9 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { KubectlRunner, startTetherStack, type TetherStack } from '@tether/testing';
+import { WebSocket } from 'ws';
 
 /** The value of one series in Prometheus text, or undefined when the series is absent. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
@@ -109,6 +111,89 @@ describe('metrics and probes of the running stack', () => {
   it('keeps /metrics off the kube path and the TLS port', async () => {
     const res = await fetch(`${stack.brokerMetricsUrl.replace('/metrics', '')}/k8s/dev-east/api`);
     expect(res.status).toBe(404);
+  });
+
+  const brokerStalls = async () =>
+    sample(await scrape(stack.brokerMetricsUrl), 'tether_broker_tunnel_flow_control_stalls_total', {}) ?? 0;
+  const agentStalls = async () =>
+    sample(
+      await scrape(`${stack.agentHttpUrls['dev-east']}/metrics`),
+      'tether_agent_tunnel_flow_control_stalls_total',
+      {},
+    ) ?? 0;
+
+  it('counts a stall at the agent when kubectl reads a large answer slower than the API server sends it', async () => {
+    // 16 MiB of ConfigMaps: more than the stream's window and every socket buffer on the way.
+    const bulk = Array.from(
+      { length: 8 },
+      (_, i) =>
+        `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: bulk-${i}, namespace: bulk }\ndata:\n  blob: ${'x'.repeat(2 * 1024 * 1024)}\n`,
+    );
+    await stack.clusters['dev-east'].applyManifests(
+      ['apiVersion: v1\nkind: Namespace\nmetadata: { name: bulk }\n', ...bulk].join('---\n'),
+    );
+    const [brokerBefore, agentBefore] = [await brokerStalls(), await agentStalls()];
+    const token = await stack.tokenFor('alice', ['platform-admins']);
+    const res = await new Promise<IncomingMessage>((resolve, reject) =>
+      httpsGet(
+        `${stack.brokerUrl}/k8s/dev-east/api/v1/namespaces/bulk/configmaps`,
+        { ca: stack.brokerCaPem, headers: { authorization: `Bearer ${token}` } },
+        resolve,
+      ).on('error', reject),
+    );
+    expect(res.statusCode).toBe(200);
+    res.pause(); // the head is in; the body waits
+    await eventually(
+      async () => ((await agentStalls()) > agentBefore ? true : undefined),
+      'the agent to run out of credit',
+    );
+    let bytes = 0;
+    res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    res.resume();
+    await once(res, 'end');
+    expect(bytes).toBeGreaterThan(16 * 1024 * 1024);
+    // Nothing flowed from kubectl to the agent, so the broker never waited for credit.
+    expect(await brokerStalls()).toBe(brokerBefore);
+  });
+
+  it('counts a stall at the broker when the container does not read what kubectl sends on stdin', async () => {
+    const pod = await alice.run([
+      '--context',
+      'dev-east',
+      'get',
+      'pods',
+      '-n',
+      'web',
+      '-o',
+      'jsonpath={.items[0].metadata.name}',
+    ]);
+    expect(pod.code, pod.stderr).toBe(0);
+    const [brokerBefore, agentBefore] = [await brokerStalls(), await agentStalls()];
+    const token = await stack.tokenFor('alice', ['platform-admins']);
+    const ws = new WebSocket(
+      `${stack.brokerUrl.replace('https:', 'wss:')}/k8s/dev-east/api/v1/namespaces/web/pods/${pod.stdout}/exec?command=sleep&command=60&stdin=true&container=nginx`,
+      ['v5.channel.k8s.io'],
+      { ca: stack.brokerCaPem, headers: { authorization: `Bearer ${token}` } },
+    );
+    await once(ws, 'open');
+    // `sleep` never reads its stdin: the API server stops reading, then the agent, then the credit ends.
+    const chunk = Buffer.alloc(256 * 1024 + 1, 0x61);
+    chunk[0] = 0; // the stdin channel
+    let sent = 0;
+    const deadline = Date.now() + 20_000;
+    while ((await brokerStalls()) === brokerBefore) {
+      if (sent > 64 * 1024 * 1024 || Date.now() > deadline)
+        throw new Error(`no stall at the broker after ${sent} bytes of stdin`);
+      while (ws.bufferedAmount < 1024 * 1024) {
+        ws.send(chunk);
+        sent += chunk.length;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(sent).toBeGreaterThan(256 * 1024);
+    ws.terminate();
+    // Nothing flowed from the container back, so the agent never waited for credit.
+    expect(await agentStalls()).toBe(agentBefore);
   });
 
   it('has the agent ready only while its tunnel is up: /readyz turns 503 when the broker stops', async () => {
