@@ -25,6 +25,7 @@ import {
 import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
 import pino from 'pino';
 import { brokerAuditEvent } from './broker-events';
+import { testKafkaBrokers } from '@tether/testing';
 
 const events = Number(process.argv[2] ?? 300_000);
 const rounds = Number(process.argv[3] ?? 3);
@@ -36,12 +37,6 @@ const POOL = 20_000;
 // The broker publishes one event per request between its other work, not thousands in one go.
 const PUBLISH_CHUNK = 100;
 const MAX_BACKLOG = 20_000;
-
-function brokers(): string[] {
-  if (process.env.TETHER_TEST_KAFKA_BROKERS) return process.env.TETHER_TEST_KAFKA_BROKERS.split(',');
-  const state = join(__dirname, '..', '..', '.kafka', 'state.json');
-  return [(JSON.parse(readFileSync(state, 'utf8')) as { bootstrap: string }).bootstrap];
-}
 
 async function newTopic(kafka: Kafka): Promise<string> {
   const topic = `tether.audit.bench.${randomBytes(5).toString('hex')}`;
@@ -97,7 +92,7 @@ async function sinkRound(
   const topic = await newTopic(kafka);
   const spoolDir = mkdtempSync(join(tmpdir(), 'tether-bench-spool-'));
   const sink = await createKafkaAuditSink({
-    brokers: brokers(),
+    brokers: testKafkaBrokers(),
     clientId: 'bench-sink',
     topic,
     spoolDir,
@@ -173,7 +168,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
-  const kafka = new Kafka({ clientId: 'bench', brokers: brokers(), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'bench', brokers: testKafkaBrokers(), logLevel: logLevel.NOTHING });
   // A pool of distinct events, published round and round: a broker does not hold a round's worth of
   // events in its heap, and a heap that did would make every major GC (and so every variant) slower.
   const input = Array.from({ length: Math.min(events, POOL) }, (_, i) => brokerAuditEvent(i));

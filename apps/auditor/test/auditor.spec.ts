@@ -3,12 +3,18 @@
  * mid-batch), invalid events skipped, and the search and tail API with its reader rule.
  */
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { AUDIT_SCHEMA_VERSION, type AuditEvent, microTimeOf, tetherAnnotations } from '@tether/audit';
-import { findRepoRoot, freePort, SessionTokenMinter, type StartedNode, startNode } from '@tether/testing';
+import {
+  findRepoRoot,
+  freePort,
+  SessionTokenMinter,
+  type StartedNode,
+  startNode,
+  testKafkaBrokers,
+} from '@tether/testing';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 
@@ -16,19 +22,6 @@ const repoRoot = findRepoRoot(__dirname);
 const auditorMain = join(repoRoot, 'apps', 'auditor', 'dist', 'main.js');
 const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const issuer = 'https://broker.test';
-
-function kafkaBrokers(): string[] {
-  const fromEnv = process.env.TETHER_TEST_KAFKA_BROKERS;
-  if (fromEnv) return fromEnv.split(',');
-  try {
-    return [
-      (JSON.parse(readFileSync(join(repoRoot, '.kafka', 'state.json'), 'utf8')) as { bootstrap: string })
-        .bootstrap,
-    ];
-  } catch {
-    throw new Error('no Kafka: run `npm run kafka:start` or the whole `npm test`');
-  }
-}
 
 function event(user: string, cluster: string, minute = 0): AuditEvent {
   const when = microTimeOf(new Date(Date.now() - 60_000 + minute * 1000));
@@ -124,7 +117,7 @@ describe('the auditor with Kafka and PostgreSQL', () => {
     );
     jwks.listen(0, '127.0.0.1');
     await new Promise((resolve) => jwks.once('listening', resolve));
-    kafka = new Kafka({ clientId: 'auditor-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+    kafka = new Kafka({ clientId: 'auditor-test', brokers: testKafkaBrokers(), logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({
@@ -142,7 +135,7 @@ describe('the auditor with Kafka and PostgreSQL', () => {
     baseUrl = `http://127.0.0.1:${port}`;
     env = {
       TETHER_AUDITOR_PORT: String(port),
-      TETHER_AUDITOR_KAFKA_BROKERS: kafkaBrokers().join(','),
+      TETHER_AUDITOR_KAFKA_BROKERS: testKafkaBrokers().join(','),
       TETHER_AUDITOR_KAFKA_TOPIC: topic,
       TETHER_AUDITOR_KAFKA_GROUP_ID: `auditor-test-${randomBytes(4).toString('hex')}`,
       TETHER_AUDITOR_DATABASE_URL: POSTGRES_URL,

@@ -37,6 +37,7 @@ export type { RecordedRequest } from './apiserver/request-recorder.js';
 export { parseManifests } from './apiserver/manifests.js';
 export { demoClusterManifests, demoClusterTokens } from './apiserver/fixtures/demo-cluster.js';
 export { freePort } from './stack/free-port.js';
+export { testKafkaBrokers } from './kafka/test-kafka-brokers.js';
 export { runNode, startNode } from './stack/node-process.js';
 export type { NodeRunResult, StartedNode } from './stack/node-process.js';
 export { SessionTokenMinter } from './stack/session-token-minter.js';
@@ -48,6 +49,8 @@ export type {
   ReplicatedStackOptions,
 } from './stack/replicated-stack.js';
 export { TcpBalancer } from './stack/tcp-balancer.js';
+export { OtlpReceiver } from './telemetry/otlp-receiver.js';
+export type { ReceivedSpan } from './telemetry/otlp-receiver.js';
 export type { TetherStack } from './stack/tether-stack.js';
 export { DevIdentityProvider } from './idp/dev-identity-provider.js';
 export type { DevIdentityProviderOptions } from './idp/dev-identity-provider.js';

@@ -4,7 +4,7 @@
  * PostgreSQL. Events go to the topic as the broker would send them.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AUDIT_SCHEMA_VERSION, type AuditEvent, microTimeOf, tetherAnnotations } from '@tether/audit';
@@ -16,6 +16,7 @@ import {
   startNode,
   startTetherStack,
   type TetherStack,
+  testKafkaBrokers,
 } from '@tether/testing';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { Client } from 'pg';
@@ -24,19 +25,6 @@ const repoRoot = findRepoRoot(__dirname);
 const cliMain = join(repoRoot, 'apps', 'cli', 'dist', 'main.js');
 const auditorMain = join(repoRoot, 'apps', 'auditor', 'dist', 'main.js');
 const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
-
-function kafkaBrokers(): string[] {
-  const fromEnv = process.env.TETHER_TEST_KAFKA_BROKERS;
-  if (fromEnv) return fromEnv.split(',');
-  try {
-    return [
-      (JSON.parse(readFileSync(join(repoRoot, '.kafka', 'state.json'), 'utf8')) as { bootstrap: string })
-        .bootstrap,
-    ];
-  } catch {
-    throw new Error('no Kafka: run `npm run kafka:start` or the whole `npm test`');
-  }
-}
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -214,7 +202,11 @@ describe('tether audit search and tail against the auditor', () => {
     db = new Client({ connectionString: POSTGRES_URL });
     await db.connect();
     await db.query(`CREATE SCHEMA ${schema}`);
-    kafka = new Kafka({ clientId: 'audit-cli-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+    kafka = new Kafka({
+      clientId: 'audit-cli-test',
+      brokers: testKafkaBrokers(),
+      logLevel: logLevel.NOTHING,
+    });
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({
@@ -234,7 +226,7 @@ describe('tether audit search and tail against the auditor', () => {
     stack = await startTetherStack({ signIn: true, brokerEnv: { TETHER_BROKER_AUDITOR_URL: auditorUrl } });
     auditorEnv = {
       TETHER_AUDITOR_PORT: String(auditorPort),
-      TETHER_AUDITOR_KAFKA_BROKERS: kafkaBrokers().join(','),
+      TETHER_AUDITOR_KAFKA_BROKERS: testKafkaBrokers().join(','),
       TETHER_AUDITOR_KAFKA_TOPIC: topic,
       TETHER_AUDITOR_KAFKA_GROUP_ID: `audit-cli-${run}`,
       TETHER_AUDITOR_DATABASE_URL: POSTGRES_URL,

@@ -5,7 +5,7 @@
  * Kafka and the auditor.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEvent } from '@tether/audit';
@@ -18,6 +18,7 @@ import {
   startNode,
   startTetherStack,
   type TetherStack,
+  testKafkaBrokers,
 } from '@tether/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
@@ -31,19 +32,6 @@ type Run = (...args: string[]) => Promise<{ code: number; stdout: string; stderr
 interface Person {
   tether: Run;
   kubectl: Run;
-}
-
-function kafkaBrokers(): string[] {
-  const fromEnv = process.env.TETHER_TEST_KAFKA_BROKERS;
-  if (fromEnv) return fromEnv.split(',');
-  try {
-    const state = JSON.parse(readFileSync(join(repoRoot, '.kafka', 'state.json'), 'utf8')) as {
-      bootstrap: string;
-    };
-    return [state.bootstrap];
-  } catch {
-    throw new Error('no Kafka: run `npm run kafka:start` or the whole `npm test`');
-  }
 }
 
 /** People signed in through the dev IdP with their own config folder and kubeconfig. */
@@ -261,7 +249,11 @@ describe('the audit pipeline through Kafka and the auditor', () => {
     db = new Client({ connectionString: POSTGRES_URL });
     await db.connect();
     await db.query(`CREATE SCHEMA ${schema}`);
-    const kafka = new Kafka({ clientId: 'audit-e2e', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'audit-e2e',
+      brokers: testKafkaBrokers(),
+      logLevel: logLevel.NOTHING,
+    });
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({
@@ -273,7 +265,7 @@ describe('the audit pipeline through Kafka and the auditor', () => {
     stack = await startTetherStack({
       signIn: true,
       brokerEnv: {
-        TETHER_BROKER_KAFKA_BROKERS: kafkaBrokers().join(','),
+        TETHER_BROKER_KAFKA_BROKERS: testKafkaBrokers().join(','),
         TETHER_BROKER_KAFKA_TOPIC: topic,
         TETHER_BROKER_AUDITOR_URL: `http://127.0.0.1:${auditorPort}`,
         KAFKAJS_NO_PARTITIONER_WARNING: '1',
@@ -282,7 +274,7 @@ describe('the audit pipeline through Kafka and the auditor', () => {
     auditor = await startNode(auditorMain, {
       env: {
         TETHER_AUDITOR_PORT: String(auditorPort),
-        TETHER_AUDITOR_KAFKA_BROKERS: kafkaBrokers().join(','),
+        TETHER_AUDITOR_KAFKA_BROKERS: testKafkaBrokers().join(','),
         TETHER_AUDITOR_KAFKA_TOPIC: topic,
         TETHER_AUDITOR_KAFKA_GROUP_ID: `audit-e2e-${randomBytes(4).toString('hex')}`,
         TETHER_AUDITOR_DATABASE_URL: POSTGRES_URL,

@@ -1,21 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiServerSimulator, demoClusterManifests, demoClusterTokens } from '@tether/testing';
+import {
+  ApiServerSimulator,
+  demoClusterManifests,
+  demoClusterTokens,
+  testKafkaBrokers,
+} from '@tether/testing';
 import { parse, stringify } from 'yaml';
-import { followPrintedCommands, NpmStartSession, repoRoot } from './npm-start-session';
-
-function kafkaBrokers(): string {
-  const fromEnv = process.env.TETHER_TEST_KAFKA_BROKERS;
-  if (fromEnv) return fromEnv;
-  try {
-    return (JSON.parse(readFileSync(join(repoRoot, '.kafka', 'state.json'), 'utf8')) as { bootstrap: string })
-      .bootstrap;
-  } catch {
-    throw new Error('no Kafka: run `npm run kafka:start` or the whole `npm test`');
-  }
-}
+import { followPrintedCommands, NpmStartSession } from './npm-start-session';
 
 /**
  * The user's own kubeconfig as kind writes one: an admin context for "their" cluster (here a simulator,
@@ -56,7 +50,7 @@ describe('npm start with Kafka and a cluster of your own', () => {
     session = await NpmStartSession.start(
       ['--agent-kubeconfig', kubeconfig, '--agent-context', 'kind-demo'],
       {
-        TETHER_KAFKA_BROKERS: kafkaBrokers(),
+        TETHER_KAFKA_BROKERS: testKafkaBrokers().join(','),
         TETHER_KAFKA_TOPIC: `tether.audit.npm-start.${randomBytes(4).toString('hex')}`,
         KAFKAJS_NO_PARTITIONER_WARNING: '1',
       },
