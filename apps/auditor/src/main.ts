@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
+import { readOtelEnvironment } from '@tether/config';
 import { AuditorModule } from './auditor.module';
 import { readAuditorConfig } from './auditor-config.provider';
 import { kafkaTransportOptions } from './ingest/kafka-transport-options';
@@ -12,7 +13,7 @@ async function bootstrap(): Promise<void> {
   const httpsOptions = tls
     ? { cert: readFileSync(config.TLS_CERT_FILE!), key: readFileSync(config.TLS_KEY_FILE!) }
     : undefined;
-  const app = await NestFactory.create(AuditorModule.forConfig(config), {
+  const app = await NestFactory.create(AuditorModule.forConfig(config, readOtelEnvironment(process.env)), {
     bufferLogs: true,
     ...(httpsOptions ? { httpsOptions } : {}),
   });

@@ -45,6 +45,8 @@ export const auditorConfigSchema = z
     BROKER_CA_FILE: z.string().min(1).optional(),
     READER_GROUPS: commaList.default(['security-auditors']),
     RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    /** OTLP/HTTP collector base URL (…:4318) for traces; off when unset (see also OTEL_*). */
+    OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).optional(),
   })
   .superRefine((config, ctx) => {
     if ((config.TLS_CERT_FILE === undefined) !== (config.TLS_KEY_FILE === undefined)) {

@@ -1,4 +1,5 @@
 import { agentConfigSchema } from './agent-config.js';
+import { auditorConfigSchema } from './auditor-config.js';
 import { brokerConfigSchema } from './broker-config.js';
 import { envWithPrefix, loadConfig } from './load-config.js';
 import { otelEnvironmentSchema } from './otel-environment.js';
@@ -18,6 +19,22 @@ describe('telemetry settings', () => {
     expect(config.METRICS_PORT).toBe(9090);
     expect(config.METRICS_HOST).toBeUndefined();
     expect(config.OTLP_ENDPOINT).toBeUndefined();
+  });
+
+  it('exports no auditor traces by default, and takes only an http(s) collector', () => {
+    const auditorBase = {
+      KAFKA_BROKERS: 'kafka:9092',
+      BROKER_JWKS_URL: 'https://broker.example/.well-known/jwks.json',
+      BROKER_ISSUER: 'https://broker.example',
+    };
+    expect(loadConfig(auditorConfigSchema, auditorBase).OTLP_ENDPOINT).toBeUndefined();
+    expect(
+      loadConfig(auditorConfigSchema, { ...auditorBase, OTLP_ENDPOINT: 'http://collector:4318' })
+        .OTLP_ENDPOINT,
+    ).toBe('http://collector:4318');
+    expect(() =>
+      loadConfig(auditorConfigSchema, { ...auditorBase, OTLP_ENDPOINT: 'grpc://collector:4317' }),
+    ).toThrow(/OTLP_ENDPOINT: must be an http\(s\):\/\/ URL/);
   });
 
   it('names every bad telemetry setting at once', () => {
