@@ -4,10 +4,7 @@
  * consumer's span continuing its trace from the message headers.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
@@ -21,22 +18,11 @@ import {
   tetherAnnotations,
 } from '@tether/audit';
 import { installInMemoryTracing, type InMemoryTracing } from '@tether/telemetry';
-import { findRepoRoot } from '@tether/testing';
+import { OtlpReceiver, testKafkaBrokers } from '@tether/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
 
 const logger = pino({ level: 'silent' });
-
-function sharedKafkaBrokers(): string[] {
-  const fromEnv = process.env.TETHER_TEST_KAFKA_BROKERS;
-  if (fromEnv) return fromEnv.split(',');
-  const state = join(findRepoRoot(__dirname), '.kafka', 'state.json');
-  try {
-    return [(JSON.parse(readFileSync(state, 'utf8')) as { bootstrap: string }).bootstrap];
-  } catch {
-    throw new Error('no Kafka: run `npm run kafka:start` or the whole `npm test`');
-  }
-}
 
 function event(cluster: string): AuditEvent {
   const now = microTimeOf(new Date());
@@ -68,46 +54,11 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 60_000): 
   }
 }
 
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  name: string;
-  kind: number;
-  service: string;
-}
-
-/** Collects the spans posted to it as OTLP/HTTP JSON. */
-async function otlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; server: Server }> {
-  const spans: OtlpSpan[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString()) as {
-        resourceSpans: Array<{
-          resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> };
-          scopeSpans: Array<{ spans: Omit<OtlpSpan, 'service'>[] }>;
-        }>;
-      };
-      for (const resource of body.resourceSpans) {
-        const service =
-          resource.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
-        for (const scope of resource.scopeSpans)
-          for (const span of scope.spans) spans.push({ ...span, service });
-      }
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, server };
-}
-
 describe('Kafka instrumentation of the audit path', () => {
-  const brokers = sharedKafkaBrokers();
+  const brokers = testKafkaBrokers();
   const kafka = new Kafka({ clientId: 'tracing-test', brokers, logLevel: logLevel.NOTHING });
   let tracing: InMemoryTracing;
-  let receiver: Awaited<ReturnType<typeof otlpReceiver>>;
+  let receiver: OtlpReceiver;
   let topic: string;
   const dirs: string[] = [];
   /** auditID → the traceparent header its message arrived with ('' for none). */
@@ -137,7 +88,7 @@ describe('Kafka instrumentation of the audit path', () => {
   };
 
   beforeAll(async () => {
-    receiver = await otlpReceiver();
+    receiver = await OtlpReceiver.start();
     // Before the consumer is made: its spans are what shows a trace carried through Kafka.
     tracing = installInMemoryTracing('test-consumer', { instrument: true });
     topic = `tether.audit.tracing-test.${randomBytes(5).toString('hex')}`;
@@ -159,7 +110,7 @@ describe('Kafka instrumentation of the audit path', () => {
   afterAll(async () => {
     await consumer?.disconnect();
     await tracing?.shutdown();
-    receiver?.server.close();
+    await receiver?.close();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -190,7 +141,11 @@ describe('Kafka instrumentation of the audit path', () => {
     });
     const published = await deliver(sink); // close() flushes the worker's spans before it ends
     const producerSpan = receiver.spans.find((span) => span.name === `send ${topic}`);
-    expect(producerSpan).toMatchObject({ kind: 4 /* OTLP SPAN_KIND_PRODUCER */, service: 'tether-broker' });
+    expect(producerSpan).toMatchObject({
+      kind: 4, // OTLP's PRODUCER
+      service: 'tether-broker',
+      scope: '@opentelemetry/instrumentation-kafkajs',
+    });
     expect(consumed.get(published.auditID)).toBe(`00-${producerSpan!.traceId}-${producerSpan!.spanId}-01`);
     const consumerSpan = tracing.spans().find((span) => span.kind === SpanKind.CONSUMER);
     expect(consumerSpan?.spanContext().traceId).toBe(producerSpan!.traceId);
