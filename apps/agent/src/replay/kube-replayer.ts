@@ -33,9 +33,24 @@ export class KubeReplayer {
     private readonly metrics?: AgentMetrics,
   ) {}
 
+  /** Never rejects: a failure of the agent itself is logged on the request's line and answered 500. */
   async replay(head: KubeRequestHead, stream: Duplex): Promise<void> {
     const record = new ReplayRecord(head, this.apiServer.url, this.metrics, this.logger);
     stream.once('close', () => record.end());
+    try {
+      await this.forward(head, stream, record);
+    } catch (error) {
+      record.logger.error({ err: (error as Error).message }, 'replay failed');
+      record.answered(500);
+      if (!stream.destroyed)
+        respondWithStatus(
+          stream,
+          statusFailure(500, 'InternalError', 'tether agent failed to replay the request'),
+        );
+    }
+  }
+
+  private async forward(head: KubeRequestHead, stream: Duplex, record: ReplayRecord): Promise<void> {
     let claims: DecisionClaims;
     let clientHeaders: HeaderLine[];
     let upgrade: string | undefined;

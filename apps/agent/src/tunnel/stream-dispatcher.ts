@@ -1,8 +1,8 @@
 import { DecisionKeySet, type DecisionPublicJwk } from '@tether/decision';
-import { type KubeRequestHead, statusFailure, type TunnelStreamHead } from '@tether/kube';
+import type { KubeRequestHead, TunnelStreamHead } from '@tether/kube';
 import type { TunnelSession, TunnelStream } from '@tether/tunnel';
 import type { Logger } from 'pino';
-import { type KubeReplayer, respondWithStatus } from '../replay/kube-replayer';
+import type { KubeReplayer } from '../replay/kube-replayer';
 
 /** More replicas than any deployment runs: a longer list is refused as garbage. */
 const MAX_REPLICAS = 64;
@@ -33,14 +33,7 @@ export class StreamDispatcher {
       return;
     }
     if (head.kind === 'kube-request' && isKubeRequestHead(head)) {
-      this.replayer.replay(head, stream).catch((error: unknown) => {
-        this.logger.error({ err: (error as Error).message, requestId: head.requestId }, 'replay failed');
-        if (!stream.destroyed)
-          respondWithStatus(
-            stream,
-            statusFailure(500, 'InternalError', 'tether agent failed to replay the request'),
-          );
-      });
+      void this.replayer.replay(head, stream);
       return;
     }
     this.logger.warn({ kind: head.kind }, 'unknown stream from the broker');

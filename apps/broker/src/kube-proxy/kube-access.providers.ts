@@ -2,7 +2,6 @@ import type { Provider } from '@nestjs/common';
 import type { AuditSink } from '@tether/audit';
 import type { BrokerConfig } from '@tether/config';
 import { DecisionSigner, publicJwkOf } from '@tether/decision';
-import type { ActiveGrant } from '@tether/policy';
 import type { Logger } from 'pino';
 import { ActiveGrants } from '../access-requests/active-grants';
 import { AuditObserver } from '../audit/audit-observer';
@@ -18,6 +17,7 @@ import { BrokerPolicy } from '../policy/broker-policy';
 import { decideAccess } from '../policy/policy-access';
 import { TunnelGateway } from '../tunnel-gateway/tunnel-gateway';
 import { BrokerTelemetry } from '../telemetry/broker-telemetry';
+import { grantsForDecision } from './grants-for-decision';
 import { KubeProxy } from './kube-proxy';
 
 export const kubeAccessProviders: Provider[] = [
@@ -49,13 +49,13 @@ export const kubeAccessProviders: Provider[] = [
     ) =>
       new KubeProxy({
         authenticate: (token) => sessions.verify(token),
-        decide: async (who, cluster, attributes) =>
+        decide: async (who, cluster, attributes, requestLogger) =>
           decideAccess(
             policy,
             who,
             clusters.get(cluster) ?? { name: cluster, labels: {} },
             attributes,
-            await grantsOf(grants, who.username, logger),
+            await grantsForDecision(grants, who.username, requestLogger),
           ),
         transport: gateway,
         signer,
@@ -81,13 +81,3 @@ export const kubeAccessProviders: Provider[] = [
     ],
   },
 ];
-
-// Without the database, nobody's just-in-time grants count: the policy's standing rules still apply.
-async function grantsOf(grants: ActiveGrants, username: string, logger: Logger): Promise<ActiveGrant[]> {
-  try {
-    return await grants.for(username);
-  } catch (error) {
-    logger.error({ err: error, user: username }, 'could not read access grants; deciding without them');
-    return [];
-  }
-}

@@ -23,7 +23,7 @@ import type { AccessDecision } from '../policy/policy-access';
 import { awaitResponseHead } from './await-response-head';
 import { kubeRequestAttributes } from './kube-request-attributes';
 import type { KubeRequestObserver, KubeRequestSummary } from './kube-request-observer';
-import { traceKubeRequest } from './kube-request-trace';
+import { type KubeRequestSpans, traceKubeRequest } from './kube-request-trace';
 import { KubeRequestTracker } from './kube-request-tracker';
 import { writeStatus, writeStatusToSocket } from './kube-status-writer';
 import type { RequestAttributes } from '@tether/kube';
@@ -31,16 +31,21 @@ import type { RequestAttributes } from '@tether/kube';
 /** How the proxy reaches clusters: the tunnel gateway in production, anything Duplex in tests. */
 export interface ClusterTransport {
   isRegistered(cluster: string): boolean;
-  /** A new stream to the cluster's agent, or undefined when no agent is connected. */
+  /**
+   * A new stream to the cluster's agent, or undefined when no agent is connected. Throws when the
+   * tunnel refuses the stream (it is shutting down, the head does not fit a frame).
+   */
   openStream(cluster: string, head: KubeRequestHead): Duplex | undefined;
 }
 
 export interface KubeProxyDependencies {
   authenticate: (token: string | undefined) => Promise<SessionIdentity>;
+  /** `logger` is the request's: what deciding logs carries its request id and trace id. */
   decide: (
     who: SessionIdentity,
     cluster: string,
     attributes: RequestAttributes,
+    logger: Logger,
   ) => AccessDecision | Promise<AccessDecision>;
   transport: ClusterTransport;
   signer: DecisionSigner;
@@ -53,6 +58,7 @@ export interface KubeProxyDependencies {
 type Prepared =
   | { ok: true; cluster: string; head: KubeRequestHead; tracker: KubeRequestTracker }
   | { ok: false; status: Status; tracker: KubeRequestTracker };
+type Decided = Extract<Prepared, { ok: true }>;
 
 /**
  * The kubectl path at the broker: read the target once, authenticate, strip client identity, derive
@@ -70,7 +76,7 @@ export class KubeProxy {
     const prepared = await this.prepare(req, false);
     const { tracker } = prepared;
     if (!prepared.ok) return this.refuse(tracker, prepared.status, (status) => writeStatus(res, status));
-    const stream = this.deps.transport.openStream(prepared.cluster, prepared.head);
+    const stream = this.openStream(prepared);
     if (!stream)
       return this.refuse(tracker, agentOffline(prepared.cluster), (status) => writeStatus(res, status));
     res.on('close', () => {
@@ -112,7 +118,7 @@ export class KubeProxy {
     const { tracker } = prepared;
     const refuseOnSocket = (status: Status) => writeStatusToSocket(socket, status);
     if (!prepared.ok) return this.refuse(tracker, prepared.status, refuseOnSocket);
-    const stream = this.deps.transport.openStream(prepared.cluster, prepared.head);
+    const stream = this.openStream(prepared);
     if (!stream) return this.refuse(tracker, agentOffline(prepared.cluster), refuseOnSocket);
     if (upgradeHead.length > 0) {
       tracker.countFromClient(upgradeHead);
@@ -158,6 +164,15 @@ export class KubeProxy {
     write(status);
   }
 
+  private openStream({ cluster, head, tracker }: Decided): Duplex | undefined {
+    try {
+      return this.deps.transport.openStream(cluster, head);
+    } catch (error) {
+      tracker.logger.warn({ err: (error as Error).message }, 'could not open a tunnel stream');
+      return undefined;
+    }
+  }
+
   private async prepare(req: IncomingMessage, isUpgrade: boolean): Promise<Prepared> {
     const summary: KubeRequestSummary = {
       requestId: randomUUID(),
@@ -171,6 +186,27 @@ export class KubeProxy {
     const spans = traceKubeRequest(summary);
     const observers = spans.observer ? [...this.observers, spans.observer] : this.observers;
     const tracker = new KubeRequestTracker(summary, observers, this.deps.logger);
+    try {
+      return await this.decide(req, isUpgrade, tracker, spans);
+    } catch (error) {
+      // A dependency that failed (the session database, say): answered and audited like any refusal.
+      tracker.logger.error({ err: error }, 'kube request failed');
+      return {
+        ok: false,
+        status: statusFailure(500, 'InternalError', 'the broker could not handle the request; try again'),
+        tracker,
+      };
+    }
+  }
+
+  /** Everything from the URL to the signed head; refusals are typed, anything else throws. */
+  private async decide(
+    req: IncomingMessage,
+    isUpgrade: boolean,
+    tracker: KubeRequestTracker,
+    spans: KubeRequestSpans,
+  ): Promise<Prepared> {
+    const { summary } = tracker;
     const refuse = (status: Status): Prepared => ({ ok: false, status, tracker });
     const { requestId, method } = summary;
     let target;
@@ -219,7 +255,7 @@ export class KubeProxy {
     }
     summary.attributes = attributes;
     const access = await spans.step('policy decision', () =>
-      this.deps.decide(who, target.cluster, attributes),
+      this.deps.decide(who, target.cluster, attributes, tracker.logger),
     );
     summary.access = access;
     if (!access.allowed) {

@@ -73,15 +73,9 @@ export class TunnelGateway implements ClusterTransport {
     );
   }
 
+  /** Throws what the session throws: the kube proxy logs it on the request's own line. */
   openStream(cluster: string, head: KubeRequestHead): Duplex | undefined {
-    const session = this.server.sessionFor(cluster);
-    if (!session) return undefined;
-    try {
-      return session.openStream(head);
-    } catch (error) {
-      this.logger.warn({ cluster, err: (error as Error).message }, 'could not open a tunnel stream');
-      return undefined;
-    }
+    return this.server.sessionFor(cluster)?.openStream(head);
   }
 
   /** Pushes the current public keys to every connected agent, e.g. after a rotation. */
