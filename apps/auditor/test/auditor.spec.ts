@@ -266,6 +266,21 @@ describe('the auditor with Kafka and PostgreSQL', () => {
     expect(await storedCount()).toBe(before + 40);
   });
 
+  it('stores an event the broker sends again once, and counts it as a duplicate on /metrics', async () => {
+    const duplicates = 'tether_auditor_duplicates_total';
+    const again = event('grace', 'dev-dup');
+    const stored = () => storedCount(`audit_id = '${again.auditID}'`);
+    await produce([again]);
+    await waitFor('the event stored', async () => ((await stored()) === 1 ? true : undefined));
+    const before = await scrape(duplicates);
+    // At-least-once delivery: a spool that restarted sends again what Kafka had already taken.
+    await produce([again]);
+    await waitFor('the duplicate counted', async () =>
+      (await scrape(duplicates)) === before + 1 ? true : undefined,
+    );
+    expect(await stored()).toBe(1);
+  });
+
   it('loses and duplicates nothing when killed mid-batch and restarted', async () => {
     const before = await storedCount();
     const events = Array.from({ length: 6000 }, (_, i) => event(`user-${i % 50}`, `cluster-${i % 7}`));
