@@ -356,6 +356,7 @@ describe('tether-broker chart', () => {
     expect(
       environmentOf(container, { namespace: release.namespace, secretValue: (n, k) => `${n}/${k}` }),
     ).toEqual({
+      TETHER_AUDITOR_HOST: '0.0.0.0',
       TETHER_AUDITOR_PORT: '8080',
       TETHER_AUDITOR_LOG_LEVEL: 'info',
       TETHER_AUDITOR_KAFKA_BROKERS: 'kafka-0.kafka:9092,kafka-1.kafka:9092',
