@@ -115,6 +115,30 @@ describe('HTTP instrumentation while tracing is on', () => {
     expect(spans.map((span) => [span.kind, span.parentSpanContext])).toEqual([[SpanKind.SERVER, undefined]]);
   });
 
+  it('passes a request with a raw header list through untouched, and records no span for it', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/api/raw',
+          headers: ['Host', `127.0.0.1:${port}`, 'Authorization', 'Bearer t', 'X-Twice', 'a', 'X-Twice', 'b'],
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(200);
+    expect(seen[0].headers).toMatchObject({ authorization: 'Bearer t', 'x-twice': 'a, b' });
+    expect(seen[0].headers.traceparent).toBeUndefined();
+    const spans = await spansSettled(1);
+    expect(spans.map((span) => span.kind)).toEqual([SpanKind.SERVER]);
+  });
+
   it('records no span for a WebSocket dial (the agent’s tunnel)', async () => {
     const socket = new WebSocket(`ws://127.0.0.1:${port}/tunnel`);
     await once(socket, 'open');

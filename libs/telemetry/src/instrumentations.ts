@@ -25,7 +25,7 @@ export function enableInstrumentations(provider: TracerProvider, untracedPaths: 
   };
   instrumentations.http.setConfig({
     ignoreIncomingRequestHook: (request) => isUntracedIncoming(request, untracedPaths),
-    ignoreOutgoingRequestHook: isWebSocketDial,
+    ignoreOutgoingRequestHook: (options) => hasRawHeaderList(options) || isWebSocketDial(options),
   });
   for (const instrumentation of Object.values(instrumentations)) {
     instrumentation.setTracerProvider(provider);
@@ -43,7 +43,7 @@ export function disableInstrumentations(): void {
 
 /**
  * Runs `call` with auto-instrumentation silenced: for an outgoing request the caller already traces by
- * hand (the agent's replay), which would otherwise get a second CLIENT span and a traceparent header.
+ * hand, which would otherwise get a second CLIENT span and a traceparent header.
  */
 export function withoutAutoInstrumentation<T>(call: () => T): T {
   return context.with(suppressTracing(context.active()), call);
@@ -52,6 +52,12 @@ export function withoutAutoInstrumentation<T>(call: () => T): T {
 function isUntracedIncoming(request: IncomingMessage, untracedPaths: readonly string[]): boolean {
   const path = (request.url ?? '/').split('?', 1)[0];
   return probePaths.has(path) || untracedPaths.some((prefix) => path.startsWith(prefix));
+}
+
+// Headers given as a raw list (the agent's replay, which has a span of its own): the instrumentation
+// would copy the list into an object to add a traceparent, turning it into numbered junk headers.
+function hasRawHeaderList(options: RequestOptions): boolean {
+  return Array.isArray(options.headers);
 }
 
 // The agent's tunnel to the broker: one connection for hours, whose streams are traced one by one.
