@@ -35,6 +35,7 @@ const existingSecrets = {
     tlsSecretName: 'tether-public-tls',
   },
   audit: { spool: { fullPolicy: 'fail-open', persistence: { enabled: true, size: '5Gi' } } },
+  telemetry: { otlpEndpoint: 'http://otel-collector.monitoring:4318' },
   auditor: {
     readerGroups: ['security'],
     database: { existingSecret: 'audit-db' },
@@ -375,7 +376,11 @@ describe('tether-broker chart', () => {
     expect(config).toMatchObject({
       BROKER_ISSUER: 'https://tether.example.com',
       READER_GROUPS: ['security'],
+      OTLP_ENDPOINT: 'http://otel-collector.monitoring:4318',
     });
+    expect(broker(custom, 'StatefulSet').env.TETHER_BROKER_OTLP_ENDPOINT).toBe(
+      'http://otel-collector.monitoring:4318',
+    );
     expect(container.image).toBe('ghcr.io/tether-dev/tether-auditor:0.1.0');
     expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true });
   });
