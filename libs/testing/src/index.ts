@@ -49,6 +49,8 @@ export type {
   ReplicatedStackOptions,
 } from './stack/replicated-stack.js';
 export { TcpBalancer } from './stack/tcp-balancer.js';
+export { OtlpReceiver } from './telemetry/otlp-receiver.js';
+export type { ReceivedSpan } from './telemetry/otlp-receiver.js';
 export type { TetherStack } from './stack/tether-stack.js';
 export { DevIdentityProvider } from './idp/dev-identity-provider.js';
 export type { DevIdentityProviderOptions } from './idp/dev-identity-provider.js';
