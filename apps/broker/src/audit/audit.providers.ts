@@ -50,7 +50,7 @@ export const auditProviders: Provider[] = [
     ): Promise<AuditSink> => {
       const sink = store
         ? new StoreAuditSink({ store, logger, fullPolicy: config.AUDIT_SPOOL_FULL_POLICY })
-        : await kafkaSink(config, logger);
+        : await kafkaSink(config, telemetry, logger);
       telemetry.metrics.registerAuditGauges(() => sink.stats());
       return sink;
     },
@@ -71,7 +71,11 @@ export const auditProviders: Provider[] = [
   },
 ];
 
-async function kafkaSink(config: BrokerConfig, logger: Logger): Promise<AuditSink> {
+async function kafkaSink(
+  config: BrokerConfig,
+  telemetry: BrokerTelemetry,
+  logger: Logger,
+): Promise<AuditSink> {
   const spoolDir = config.AUDIT_SPOOL_DIR ?? join(config.DATA_DIR as string, 'audit-spool');
   logger.info(
     { brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC, spoolDir },
@@ -85,5 +89,6 @@ async function kafkaSink(config: BrokerConfig, logger: Logger): Promise<AuditSin
     spoolMaxBytes: config.AUDIT_SPOOL_MAX_BYTES,
     fullPolicy: config.AUDIT_SPOOL_FULL_POLICY,
     logger,
+    ...(telemetry.workerTracing ? { workerTracing: telemetry.workerTracing } : {}),
   });
 }

@@ -7,6 +7,7 @@ import {
   startTelemetryServer,
   type TelemetryServer,
   type Tracing,
+  type TracingSettings,
 } from '@tether/telemetry';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -23,6 +24,8 @@ import { MetricsObserver } from './metrics-observer';
 export class BrokerTelemetry implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly registry: Registry;
   readonly metrics: BrokerMetrics;
+  /** The tracing the audit delivery worker sets up for itself; undefined while traces are off. */
+  readonly workerTracing: TracingSettings | undefined;
   private readonly tracing: Tracing;
   private server: TelemetryServer | undefined;
 
@@ -34,11 +37,16 @@ export class BrokerTelemetry implements OnApplicationBootstrap, OnApplicationShu
     this.registry = createMetricsRegistry({ service: 'broker', version: brokerVersion });
     this.metrics = new BrokerMetrics(this.registry);
     const otlpTracesUrl = otlpTracesUrlOf(config.OTLP_ENDPOINT, otel);
-    this.tracing = setupTracing({
+    const settings: TracingSettings = {
       service: otel.SERVICE_NAME ?? 'tether-broker',
       version: brokerVersion,
       ...(otlpTracesUrl ? { otlpTracesUrl } : {}),
-    });
+      // The kube request span (kube-request-trace.ts) is the SERVER span of every /k8s/ request, with
+      // the verb, decision and cluster on it; an instrumented one would double each kubectl request.
+      untracedPaths: ['/k8s/'],
+    };
+    this.tracing = setupTracing(settings);
+    this.workerTracing = otlpTracesUrl ? settings : undefined;
     if (otlpTracesUrl) logger.info({ otlpTracesUrl }, 'exporting traces over OTLP');
   }
 
