@@ -43,7 +43,12 @@ CREATE INDEX IF NOT EXISTS audit_events_by_cluster ON audit_events (cluster, rec
 CREATE INDEX IF NOT EXISTS audit_events_by_seq ON audit_events (seq);
 `;
 
-const insertFromJson = `
+/**
+ * INSERT of whole events into the store's table, each column taken from the event `e` (jsonb) that
+ * every row of `source` carries; the benchmarks load rows through the same expressions.
+ */
+export function insertEventsSql(source: string): string {
+  return `
 INSERT INTO audit_events (audit_id, stage, received_at, stage_at, cluster, username, groups, verb,
   api_group, resource, namespace, name, decision, code, request_uri, event)
 SELECT (e->>'auditID')::uuid, e->>'stage', (e->>'requestReceivedTimestamp')::timestamptz,
@@ -52,7 +57,10 @@ SELECT (e->>'auditID')::uuid, e->>'stage', (e->>'requestReceivedTimestamp')::tim
   e->'objectRef'->>'apiGroup', e->'objectRef'->>'resource', e->'objectRef'->>'namespace',
   e->'objectRef'->>'name', e->'annotations'->>'tether.dev/decision', (e->'responseStatus'->>'code')::integer,
   e->>'requestURI', e
-FROM jsonb_array_elements($1::jsonb) AS e
+FROM ${source}`;
+}
+
+const insertFromJson = `${insertEventsSql('jsonb_array_elements($1::jsonb) AS e')}
 ON CONFLICT (audit_id, stage) DO NOTHING
 RETURNING seq`;
 

@@ -19,7 +19,7 @@ export type {
 export type { AuditSink, AuditSinkStats } from './audit-sink';
 export { AuditQueryError, defaultPageSize, maxPageSize, parseAuditQuery } from './audit-query';
 export type { AuditFilters, AuditPage, QueryParameters } from './audit-query';
-export { AuditStore } from './audit-store';
+export { AuditStore, insertEventsSql } from './audit-store';
 export type { AuditSearchResult, StoredAuditEvent } from './audit-store';
 export { AuditSearch } from './audit-search';
 export type { TailOptions } from './audit-search';
