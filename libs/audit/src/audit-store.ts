@@ -139,12 +139,22 @@ export class AuditStore {
   }
 
   // Free-text search on URIs uses a trigram index where PostgreSQL has pg_trgm; without it (PGlite) the
-  // ILIKE runs within the other filters' rows.
+  // ILIKE runs within the other filters' rows. The extension goes to `public` where there is one: one
+  // per database, wherever it lives, so created in a store's own schema it would vanish (with every
+  // other schema's trigram index) when that schema is dropped, and be off the search path of the rest.
   private async tryTrigramIndex(): Promise<void> {
     try {
+      await this.sql
+        .exec('CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public')
+        .catch(() => this.sql.exec('CREATE EXTENSION IF NOT EXISTS pg_trgm'));
+      const [found] = await this.sql.query<{ schema: string }>(
+        `SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+         WHERE e.extname = 'pg_trgm'`,
+      );
+      if (found === undefined) return;
+      const opclass = `"${found.schema.replaceAll('"', '""')}".gin_trgm_ops`;
       await this.sql.exec(
-        `CREATE EXTENSION IF NOT EXISTS pg_trgm;
-         CREATE INDEX IF NOT EXISTS audit_events_uri_trgm ON audit_events USING gin (request_uri gin_trgm_ops);`,
+        `CREATE INDEX IF NOT EXISTS audit_events_uri_trgm ON audit_events USING gin (request_uri ${opclass})`,
       );
     } catch {
       // not available: searches still work, more slowly on large stores
