@@ -19,7 +19,6 @@ import { parsePolicy } from '@tether/policy';
 import { PgliteSqlClient } from '@tether/sql';
 import { installInMemoryTracing, type InMemoryTracing } from '@tether/telemetry';
 import { ApiServerSimulator, demoClusterManifests, demoClusterTokens } from '@tether/testing';
-import { TunnelClient, TunnelServer } from '@tether/tunnel';
 import pino, { type Logger } from 'pino';
 import { ActiveGrants } from '../../broker/src/access-requests/active-grants';
 import { SqlAccessRequestStore } from '../../broker/src/access-requests/sql-access-request-store';
@@ -30,6 +29,7 @@ import { decideAccess } from '../../broker/src/policy/policy-access';
 import { ApiServerConnection } from '../src/api-server/api-server-connection';
 import { KubeReplayer } from '../src/replay/kube-replayer';
 import { StreamDispatcher } from '../src/tunnel/stream-dispatcher';
+import { type AgentOverTunnel, agentOverTunnel } from './agent-over-tunnel';
 
 interface LogLine {
   msg: string;
@@ -66,9 +66,7 @@ describe('log lines of one kube request, at the broker and the agent', () => {
   let tokenFile: string;
   let database: PgliteSqlClient;
   let apiServer: ApiServerConnection;
-  let tunnelHttp: Server;
-  let tunnelServer: TunnelServer;
-  let client: TunnelClient;
+  let agent: AgentOverTunnel;
   let proxyServer: Server;
   let strangerProxyServer: Server;
   const lines: LogLine[] = [];
@@ -96,18 +94,7 @@ describe('log lines of one kube request, at the broker and the agent', () => {
     );
     const dispatcher = new StreamDispatcher(keys, replayer, agentLogger);
 
-    tunnelServer = new TunnelServer({ authenticate: () => ({ clusterName: 'dev-east' }) });
-    tunnelHttp = createServer((_req, res) => res.writeHead(404).end());
-    tunnelServer.attach(tunnelHttp);
-    tunnelHttp.listen(0, '127.0.0.1');
-    await once(tunnelHttp, 'listening');
-    client = new TunnelClient({
-      url: `ws://127.0.0.1:${(tunnelHttp.address() as AddressInfo).port}${tunnelServer.path}`,
-      onStream: (stream, session) => dispatcher.dispatch(stream, session),
-    });
-    const connected = once(tunnelServer, 'session');
-    client.start();
-    await connected;
+    agent = await agentOverTunnel(dispatcher);
 
     database = await PgliteSqlClient.open();
     const accessRequests = new SqlAccessRequestStore(database);
@@ -124,11 +111,7 @@ describe('log lines of one kube request, at the broker and the agent', () => {
             attributes,
             await grantsForDecision(grants, who.username, requestLogger),
           ),
-        // What TunnelGateway.openStream does.
-        transport: {
-          isRegistered: (cluster) => cluster === 'dev-east',
-          openStream: (cluster, head) => tunnelServer.sessionFor(cluster)?.openStream(head),
-        },
+        transport: agent.transport,
         signer,
         decisionLifetimeSeconds: 10,
         logger: capturingLogger(lines),
@@ -147,10 +130,7 @@ describe('log lines of one kube request, at the broker and the agent', () => {
   afterAll(async () => {
     for (const server of [proxyServer, strangerProxyServer])
       await new Promise<void>((resolve) => server.close(() => resolve()));
-    await client.close(0);
-    tunnelServer.close();
-    tunnelHttp.closeAllConnections();
-    await new Promise<void>((resolve) => tunnelHttp.close(() => resolve()));
+    await agent.close();
     apiServer.close();
     await sim.close().catch(() => undefined);
     await database.close().catch(() => undefined);

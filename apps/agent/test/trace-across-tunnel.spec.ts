@@ -19,7 +19,6 @@ import {
 import type { KubeRequestHead } from '@tether/kube';
 import { createMetricsRegistry, installInMemoryTracing, type InMemoryTracing } from '@tether/telemetry';
 import { ApiServerSimulator, demoClusterManifests, demoClusterTokens } from '@tether/testing';
-import { TunnelClient, TunnelServer } from '@tether/tunnel';
 import pino from 'pino';
 import type { Registry } from 'prom-client';
 import type { SessionIdentity } from '../../broker/src/auth/session-tokens';
@@ -28,6 +27,7 @@ import { ApiServerConnection } from '../src/api-server/api-server-connection';
 import { KubeReplayer } from '../src/replay/kube-replayer';
 import { AgentMetrics } from '../src/telemetry/agent-metrics';
 import { StreamDispatcher } from '../src/tunnel/stream-dispatcher';
+import { type AgentOverTunnel, agentOverTunnel } from './agent-over-tunnel';
 
 const carol: SessionIdentity = {
   subject: 'idp|carol',
@@ -44,9 +44,7 @@ describe('a trace across broker, tunnel and agent', () => {
   let sim: ApiServerSimulator;
   let dir: string;
   let apiServer: ApiServerConnection;
-  let tunnelHttp: Server;
-  let tunnelServer: TunnelServer;
-  let client: TunnelClient;
+  let agent: AgentOverTunnel;
   let proxyServer: Server;
   let agentRegistry: Registry;
   let replayer: KubeReplayer;
@@ -72,18 +70,7 @@ describe('a trace across broker, tunnel and agent', () => {
     );
     const dispatcher = new StreamDispatcher(keys, replayer, pino({ level: 'silent' }));
 
-    tunnelServer = new TunnelServer({ authenticate: () => ({ clusterName: 'dev-east' }) });
-    tunnelHttp = createServer((_req, res) => res.writeHead(404).end());
-    tunnelServer.attach(tunnelHttp);
-    tunnelHttp.listen(0, '127.0.0.1');
-    await once(tunnelHttp, 'listening');
-    client = new TunnelClient({
-      url: `ws://127.0.0.1:${(tunnelHttp.address() as AddressInfo).port}${tunnelServer.path}`,
-      onStream: (stream, session) => dispatcher.dispatch(stream, session),
-    });
-    const connected = once(tunnelServer, 'session');
-    client.start();
-    await connected;
+    agent = await agentOverTunnel(dispatcher);
 
     const proxy = new KubeProxy({
       authenticate: () => Promise.resolve(carol),
@@ -94,10 +81,7 @@ describe('a trace across broker, tunnel and agent', () => {
         groups: ['auditors'],
         extra: {},
       }),
-      transport: {
-        isRegistered: (cluster) => cluster === 'dev-east',
-        openStream: (cluster, head) => tunnelServer.sessionFor(cluster)?.openStream(head),
-      },
+      transport: agent.transport,
       signer: new DecisionSigner(key),
       decisionLifetimeSeconds: 10,
       logger: pino({ level: 'silent' }),
@@ -109,10 +93,7 @@ describe('a trace across broker, tunnel and agent', () => {
 
   afterAll(async () => {
     await new Promise<void>((resolve) => proxyServer.close(() => resolve()));
-    await client.close(0);
-    tunnelServer.close();
-    tunnelHttp.closeAllConnections();
-    await new Promise<void>((resolve) => tunnelHttp.close(() => resolve()));
+    await agent.close();
     apiServer.close();
     await sim.close();
     rmSync(dir, { recursive: true, force: true });
