@@ -13,4 +13,3 @@ export type {
   Tracing,
   TracingSettings,
 } from './tracing.js';
-export { withoutAutoInstrumentation } from './instrumentations.js';

@@ -4,7 +4,6 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { WebSocket, WebSocketServer } from 'ws';
-import { withoutAutoInstrumentation } from './instrumentations.js';
 import { installInMemoryTracing, type InMemoryTracing } from './tracing.js';
 
 const cjsHttp = createRequire(__filename)('node:http') as typeof import('node:http');
@@ -105,14 +104,6 @@ describe('HTTP instrumentation while tracing is on', () => {
     expect(seen[0].handMadeRecording).toBe(true);
     const spans = await spansSettled(2);
     expect(spans.map((span) => span.name)).toContain('kube get');
-  });
-
-  it('adds no CLIENT span and no traceparent to a request made without auto-instrumentation', async () => {
-    expect(await withoutAutoInstrumentation(() => get('/api/replayed'))).toBe(200);
-    expect(seen[0].headers.traceparent).toBeUndefined();
-    // The server side still traces it, as a trace of its own: nothing came to continue.
-    const spans = await spansSettled(1);
-    expect(spans.map((span) => [span.kind, span.parentSpanContext])).toEqual([[SpanKind.SERVER, undefined]]);
   });
 
   it('passes a request with a raw header list through untouched, and records no span for it', async () => {

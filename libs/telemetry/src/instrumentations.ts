@@ -2,8 +2,7 @@
 // until tracing starts: building an instrumentation installs its require hook.
 import type { IncomingMessage, RequestOptions } from 'node:http';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { context, type TracerProvider } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import type { TracerProvider } from '@opentelemetry/api';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
 
@@ -39,14 +38,6 @@ export function disableInstrumentations(): void {
   if (!instrumentations) return;
   for (const instrumentation of Object.values(instrumentations)) instrumentation.disable();
   syncBuiltinESMExports();
-}
-
-/**
- * Runs `call` with auto-instrumentation silenced: for an outgoing request the caller already traces by
- * hand, which would otherwise get a second CLIENT span and a traceparent header.
- */
-export function withoutAutoInstrumentation<T>(call: () => T): T {
-  return context.with(suppressTracing(context.active()), call);
 }
 
 function isUntracedIncoming(request: IncomingMessage, untracedPaths: readonly string[]): boolean {

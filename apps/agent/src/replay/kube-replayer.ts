@@ -13,7 +13,6 @@ import {
   type Status,
   statusFailure,
 } from '@tether/kube';
-import { withoutAutoInstrumentation } from '@tether/telemetry';
 import type { Logger } from 'pino';
 import type { ApiServerConnection } from '../api-server/api-server-connection';
 import type { AgentMetrics } from '../telemetry/agent-metrics';
@@ -82,19 +81,18 @@ export class KubeReplayer {
       ['Audit-ID', claims.requestId],
       ['X-Forwarded-For', head.clientAddress],
     ];
-    // The replay's span (ReplayRecord) is this request's CLIENT span; the HTTP instrumentation adds none.
-    const upstream = withoutAutoInstrumentation(() =>
-      request({
-        protocol: 'https:',
-        hostname: this.apiServer.url.hostname,
-        port: this.apiServer.url.port || 443,
-        method: head.method,
-        path: head.pathAndQuery,
-        agent: upgrade ? false : this.apiServer.agent,
-        ...(upgrade ? tlsOptionsOf(this.apiServer) : {}),
-        headers: headers.flat(),
-      }),
-    );
+    // The replay's span (ReplayRecord) is this request's CLIENT span: a raw header list is what the
+    // HTTP instrumentation leaves alone (libs/telemetry instrumentations.ts), so it adds none.
+    const upstream = request({
+      protocol: 'https:',
+      hostname: this.apiServer.url.hostname,
+      port: this.apiServer.url.port || 443,
+      method: head.method,
+      path: head.pathAndQuery,
+      agent: upgrade ? false : this.apiServer.agent,
+      ...(upgrade ? tlsOptionsOf(this.apiServer) : {}),
+      headers: headers.flat(),
+    });
 
     // The client went away: cancel the upstream request too.
     const abort = () => upstream.destroy();
