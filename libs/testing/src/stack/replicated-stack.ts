@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { ApiServerSimulator } from '../apiserver/api-server-simulator.js';
 import { demoClusterManifests, demoClusterTokens } from '../apiserver/fixtures/demo-cluster.js';
-import { DevIdentityProvider } from '../idp/dev-identity-provider.js';
+import type { DevIdentityProvider } from '../idp/dev-identity-provider.js';
 import { findRepoRoot } from '../kubectl/kubectl-binary.js';
 import { freePort } from './free-port.js';
 import { type StartedNode, startNode } from './node-process.js';
@@ -15,7 +15,7 @@ import { SessionTokenMinter } from './session-token-minter.js';
 import { joinTokenFor } from './stack-enrollment.js';
 import { loadOrCreateMaterials } from './stack-materials.js';
 import { TcpBalancer } from './tcp-balancer.js';
-import { brokerIdpClient, demoPolicyFile } from './tether-stack.js';
+import { brokerSignInEnv, demoPolicyFile, startStackIdp } from './tether-stack.js';
 
 const repoRoot = findRepoRoot(__dirname);
 const brokerMain = join(repoRoot, 'apps', 'broker', 'dist', 'main.js');
@@ -113,28 +113,8 @@ export async function startReplicatedStack(options: ReplicatedStackOptions = {})
       .map((broker) => Number(new URL(broker.url).port)),
   );
   const balancerUrl = `https://127.0.0.1:${balancer.port}`;
-  const idp = options.signIn
-    ? await DevIdentityProvider.start({
-        clients: [
-          {
-            client_id: brokerIdpClient.clientId,
-            client_secret: brokerIdpClient.clientSecret,
-            redirect_uris: [`${balancerUrl}/auth/callback`],
-            grant_types: ['authorization_code', 'refresh_token'],
-            token_endpoint_auth_method: 'client_secret_post',
-          },
-        ],
-      })
-    : undefined;
-  const signInEnv: Record<string, string> = idp
-    ? {
-        TETHER_BROKER_OIDC_ISSUER: idp.issuer,
-        TETHER_BROKER_OIDC_CLIENT_ID: brokerIdpClient.clientId,
-        TETHER_BROKER_OIDC_CLIENT_SECRET: brokerIdpClient.clientSecret,
-        // The dev IdP speaks plain http on loopback; only dev mode accepts an http issuer.
-        TETHER_BROKER_DEV_MODE: 'true',
-      }
-    : {};
+  const idp = options.signIn ? await startStackIdp(balancerUrl) : undefined;
+  const signInEnv = idp ? brokerSignInEnv(idp) : {};
 
   const addBroker = async (): Promise<BrokerReplicaProcess> => {
     const index = brokers.length;

@@ -71,6 +71,33 @@ export interface OwnCluster {
 
 export const brokerIdpClient = { clientId: 'tether-broker', clientSecret: 'dev-broker-secret' };
 
+/** The dev IdP with the broker as its client, people returning to `publicUrl` (the broker or its balancer). */
+export function startStackIdp(publicUrl: string, port?: number): Promise<DevIdentityProvider> {
+  return DevIdentityProvider.start({
+    ...(port ? { port } : {}),
+    clients: [
+      {
+        client_id: brokerIdpClient.clientId,
+        client_secret: brokerIdpClient.clientSecret,
+        redirect_uris: [`${publicUrl}/auth/callback`],
+        grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+        token_endpoint_auth_method: 'client_secret_post',
+      },
+    ],
+  });
+}
+
+/** What a broker needs to sign people in through `idp`. */
+export function brokerSignInEnv(idp: DevIdentityProvider): Record<string, string> {
+  return {
+    TETHER_BROKER_OIDC_ISSUER: idp.issuer,
+    TETHER_BROKER_OIDC_CLIENT_ID: brokerIdpClient.clientId,
+    TETHER_BROKER_OIDC_CLIENT_SECRET: brokerIdpClient.clientSecret,
+    // The dev IdP speaks plain http on loopback; only dev mode accepts an http issuer.
+    TETHER_BROKER_DEV_MODE: 'true',
+  };
+}
+
 export interface TetherStack {
   /** The dev IdP, when started with `signIn`. */
   idp?: DevIdentityProvider;
@@ -130,32 +157,8 @@ export async function startTetherStack(options: TetherStackOptions = {}): Promis
     'dev-east': await freePort(),
     'dev-west': await freePort(),
   };
-  const idp = options.signIn
-    ? await DevIdentityProvider.start({
-        ...(options.idpPort ? { port: options.idpPort } : {}),
-        clients: [
-          {
-            client_id: brokerIdpClient.clientId,
-            client_secret: brokerIdpClient.clientSecret,
-            redirect_uris: [`${brokerUrl}/auth/callback`],
-            grant_types: [
-              'authorization_code',
-              'refresh_token',
-              'urn:ietf:params:oauth:grant-type:device_code',
-            ],
-            token_endpoint_auth_method: 'client_secret_post',
-          },
-        ],
-      })
-    : undefined;
-  const signInEnv: Record<string, string> = idp
-    ? {
-        TETHER_BROKER_OIDC_ISSUER: idp.issuer,
-        TETHER_BROKER_OIDC_CLIENT_ID: brokerIdpClient.clientId,
-        TETHER_BROKER_OIDC_CLIENT_SECRET: brokerIdpClient.clientSecret,
-        TETHER_BROKER_DEV_MODE: 'true',
-      }
-    : {};
+  const idp = options.signIn ? await startStackIdp(brokerUrl, options.idpPort) : undefined;
+  const signInEnv = idp ? brokerSignInEnv(idp) : {};
   const brokerOptions = {
     env: {
       TETHER_BROKER_PORT: String(port),
