@@ -3,26 +3,21 @@
  * and consuming an audit event continues the trace of the producer that sent it (here this test's
  * KafkaAuditSink, traced in memory as the broker's would be).
  */
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
-import {
-  AUDIT_SCHEMA_VERSION,
-  type AuditEvent,
-  createKafkaAuditSink,
-  microTimeOf,
-  tetherAnnotations,
-} from '@tether/audit';
+import { createKafkaAuditSink } from '@tether/audit';
 import { installInMemoryTracing, type InMemoryTracing } from '@tether/telemetry';
 import {
   findRepoRoot,
   freePort,
   OtlpReceiver,
   type ReceivedSpan,
+  sampleAuditEvent,
   SessionTokenMinter,
   type StartedNode,
   startNode,
@@ -121,25 +116,7 @@ describe('the auditor’s traces', () => {
       logger: pino({ level: 'silent' }),
       deliveryThread: 'main',
     });
-    const now = microTimeOf(new Date());
-    sink.publish({
-      kind: 'Event',
-      apiVersion: 'audit.k8s.io/v1',
-      level: 'Metadata',
-      auditID: randomUUID(),
-      stage: 'ResponseComplete',
-      requestURI: '/api/v1/namespaces/web/pods',
-      verb: 'list',
-      user: { username: 'bob', groups: ['developers'] },
-      responseStatus: { metadata: {}, code: 200 },
-      requestReceivedTimestamp: now,
-      stageTimestamp: now,
-      annotations: {
-        [tetherAnnotations.schemaVersion]: AUDIT_SCHEMA_VERSION,
-        [tetherAnnotations.cluster]: 'dev-east',
-        [tetherAnnotations.decision]: 'allow',
-      },
-    } satisfies AuditEvent);
+    sink.publish(sampleAuditEvent());
     const producer = await eventually('the send', () =>
       tracing.spans().find((span) => span.kind === SpanKind.PRODUCER && span.name === `send ${topic}`),
     );

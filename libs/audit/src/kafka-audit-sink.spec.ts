@@ -1,15 +1,15 @@
 // The Kafka sink with no Kafka to reach (a port nobody listens on): what it keeps, refuses and reports.
 // Delivery to a real Kafka is in libs/audit/test/kafka-audit-sink.spec.ts.
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { AUDIT_SCHEMA_VERSION, type AuditEvent, microTimeOf, tetherAnnotations } from './audit-event';
+import type { AuditEvent } from './audit-event';
 import { FileSpool } from './file-spool';
 import { createKafkaAuditSink, type KafkaAuditSink, type KafkaAuditSinkOptions } from './kafka-audit-sink';
 import { decodeSpooledMessage } from './kafka-spool-record';
+import { sampleAuditEvent } from '@tether/testing';
 
 function capturingLogger() {
   const lines: Array<{ level: number; msg: string; [key: string]: unknown }> = [];
@@ -18,27 +18,6 @@ function capturingLogger() {
     { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) },
   );
   return { logger, lines };
-}
-
-function event(cluster = 'dev-east'): AuditEvent {
-  const now = microTimeOf(new Date());
-  return {
-    kind: 'Event',
-    apiVersion: 'audit.k8s.io/v1',
-    level: 'Metadata',
-    auditID: randomUUID(),
-    stage: 'ResponseComplete',
-    requestURI: '/api/v1/namespaces/web/pods',
-    verb: 'list',
-    user: { username: 'bob@acme.com', groups: ['developers'] },
-    requestReceivedTimestamp: now,
-    stageTimestamp: now,
-    annotations: {
-      [tetherAnnotations.schemaVersion]: AUDIT_SCHEMA_VERSION,
-      [tetherAnnotations.cluster]: cluster,
-      [tetherAnnotations.decision]: 'allow',
-    },
-  };
 }
 
 /** A TCP port that refuses connections: bound, then closed. */
@@ -62,7 +41,7 @@ describe('KafkaAuditSink while Kafka is unreachable', () => {
   let dir: string;
   let log: ReturnType<typeof capturingLogger>;
   let sink: KafkaAuditSink | undefined;
-  const eventBytes = Buffer.byteLength(JSON.stringify(event())) + 2 + 8 + 'dev-east'.length;
+  const eventBytes = Buffer.byteLength(JSON.stringify(sampleAuditEvent())) + 2 + 8 + 'dev-east'.length;
 
   const open = async (options: Partial<KafkaAuditSinkOptions> = {}) => {
     sink = await createKafkaAuditSink({
@@ -91,9 +70,9 @@ describe('KafkaAuditSink while Kafka is unreachable', () => {
 
   it('keeps every event in the spool, keyed by cluster and stripped to the schema, across a close', async () => {
     const sut = await open();
-    const extra = { ...event('dev-west'), requestObject: { data: { password: 'hunter2' } } };
+    const extra = { ...sampleAuditEvent('dev-west'), requestObject: { data: { password: 'hunter2' } } };
     sut.publish(extra as AuditEvent);
-    sut.publish(event('dev-east'));
+    sut.publish(sampleAuditEvent('dev-east'));
     expect(sut.stats()).toMatchObject({ pendingEvents: 2, droppedEvents: 0, delivered: 0 });
     await sut.close();
     sink = undefined;
@@ -110,7 +89,7 @@ describe('KafkaAuditSink while Kafka is unreachable', () => {
 
   it('refuses an invalid event (a bug), counts it and logs an error, and never spools it', async () => {
     const sut = await open();
-    sut.publish({ ...event(), auditID: 'not-a-uuid' });
+    sut.publish({ ...sampleAuditEvent(), auditID: 'not-a-uuid' });
     expect(sut.invalidEvents).toBe(1);
     expect(sut.stats().pendingEvents).toBe(0);
     expect(log.lines).toContainEqual(
@@ -121,7 +100,7 @@ describe('KafkaAuditSink while Kafka is unreachable', () => {
   it('fail-closed: refuses admission once the spool nears full, still keeps events while they fit', async () => {
     const sut = await open({ fullPolicy: 'fail-closed' });
     expect(sut.admission()).toEqual({ ok: true });
-    while (sut.admission().ok) sut.publish(event());
+    while (sut.admission().ok) sut.publish(sampleAuditEvent());
     await waitFor('Kafka seen unreachable', () => {
       const a = sut.admission();
       return !a.ok && a.message.includes('unreachable');
@@ -136,13 +115,13 @@ describe('KafkaAuditSink while Kafka is unreachable', () => {
 
     // Events of requests admitted before the line still go in while there is room.
     const before = sut.stats().pendingEvents;
-    sut.publish(event());
+    sut.publish(sampleAuditEvent());
     expect(sut.stats().pendingEvents).toBe(before + 1);
     expect(sut.stats().droppedEvents).toBe(0);
 
     // With no room at all they are lost: counted, and logged as an error.
     const room = Math.ceil((64 * 1024) / eventBytes);
-    for (let i = 0; i < room; i++) sut.publish(event());
+    for (let i = 0; i < room; i++) sut.publish(sampleAuditEvent());
     expect(sut.stats().droppedEvents).toBeGreaterThan(0);
     expect(sut.stats().pendingBytes).toBeLessThanOrEqual(64 * 1024);
     expect(log.lines).toContainEqual(
@@ -153,7 +132,7 @@ describe('KafkaAuditSink while Kafka is unreachable', () => {
   it('fail-open: admits every request, drops what does not fit, counts and logs it loudly once', async () => {
     const sut = await open({ fullPolicy: 'fail-open' });
     const attempts = Math.ceil((64 * 1024) / eventBytes) + 50;
-    for (let i = 0; i < attempts; i++) sut.publish(event());
+    for (let i = 0; i < attempts; i++) sut.publish(sampleAuditEvent());
     expect(sut.admission()).toEqual({ ok: true });
     const { pendingEvents, droppedEvents } = sut.stats();
     expect(droppedEvents).toBeGreaterThanOrEqual(50);
@@ -166,7 +145,7 @@ describe('KafkaAuditSink while Kafka is unreachable', () => {
 
   it('reports the age of the oldest undelivered event as the delivery lag', async () => {
     const sut = await open();
-    sut.publish(event());
+    sut.publish(sampleAuditEvent());
     await waitFor('lag to grow', () => sut.stats().deliveryLagMs >= 300);
     expect(sut.stats().pendingEvents).toBe(1);
   });

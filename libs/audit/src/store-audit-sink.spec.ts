@@ -1,10 +1,10 @@
 // The embedded stack's sink against a real (in-memory) PGlite audit store.
-import { randomUUID } from 'node:crypto';
 import { PgliteSqlClient } from '@tether/sql';
 import pino from 'pino';
-import { AUDIT_SCHEMA_VERSION, type AuditEvent, microTimeOf, tetherAnnotations } from './audit-event';
+import type { AuditEvent } from './audit-event';
 import { AuditStore } from './audit-store';
 import { StoreAuditSink } from './store-audit-sink';
+import { sampleAuditEvent } from '@tether/testing';
 
 function capturingLogger() {
   const lines: Array<{ level: number; msg: string; [key: string]: unknown }> = [];
@@ -13,27 +13,6 @@ function capturingLogger() {
     { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) },
   );
   return { logger, lines };
-}
-
-function event(cluster = 'dev-east'): AuditEvent {
-  const now = microTimeOf(new Date());
-  return {
-    kind: 'Event',
-    apiVersion: 'audit.k8s.io/v1',
-    level: 'Metadata',
-    auditID: randomUUID(),
-    stage: 'ResponseComplete',
-    requestURI: '/api/v1/namespaces/web/pods',
-    verb: 'list',
-    user: { username: 'bob@acme.com', groups: ['developers'] },
-    requestReceivedTimestamp: now,
-    stageTimestamp: now,
-    annotations: {
-      [tetherAnnotations.schemaVersion]: AUDIT_SCHEMA_VERSION,
-      [tetherAnnotations.cluster]: cluster,
-      [tetherAnnotations.decision]: 'allow',
-    },
-  };
 }
 
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) {
@@ -72,7 +51,7 @@ describe('StoreAuditSink', () => {
   it('writes published events to the store in batches, without waiting for close', async () => {
     await store.migrate();
     const sut = new StoreAuditSink({ store, logger: log.logger, batchSize: 100 });
-    const events = Array.from({ length: 250 }, () => event());
+    const events = Array.from({ length: 250 }, () => sampleAuditEvent());
     for (const e of events) sut.publish(e);
     await waitFor('all stored', async () => (await stored()) === 250);
     expect(sut.stats()).toMatchObject({
@@ -89,7 +68,7 @@ describe('StoreAuditSink', () => {
   it('keeps events while the store fails and writes them once it works, logging the failure', async () => {
     // Not migrated yet: every insert fails as a real database error.
     const sut = new StoreAuditSink({ store, logger: log.logger });
-    for (let i = 0; i < 20; i++) sut.publish(event());
+    for (let i = 0; i < 20; i++) sut.publish(sampleAuditEvent());
     await waitFor('a failure logged', () =>
       log.lines.some((line) => /store failed; retrying/.test(line.msg)),
     );
@@ -104,7 +83,7 @@ describe('StoreAuditSink', () => {
 
   it('fail-closed: refuses admission near the memory bound, drops only past it, as an error', async () => {
     const sut = new StoreAuditSink({ store, logger: log.logger, maxPendingEvents: 100 });
-    while (sut.admission().ok) sut.publish(event());
+    while (sut.admission().ok) sut.publish(sampleAuditEvent());
     expect(sut.stats().pendingEvents).toBe(90);
     expect(sut.admission()).toEqual({
       ok: false,
@@ -112,7 +91,7 @@ describe('StoreAuditSink', () => {
         /^audit buffer full \(90 events\): .*; requests are refused until audit events can be stored$/,
       ) as unknown,
     });
-    for (let i = 0; i < 15; i++) sut.publish(event());
+    for (let i = 0; i < 15; i++) sut.publish(sampleAuditEvent());
     expect(sut.stats()).toMatchObject({ pendingEvents: 100, droppedEvents: 5 });
     expect(log.lines).toContainEqual(
       expect.objectContaining({ level: 50, msg: expect.stringMatching(/AUDIT EVENTS LOST/) as unknown }),
@@ -131,7 +110,7 @@ describe('StoreAuditSink', () => {
       maxPendingEvents: 10,
       fullPolicy: 'fail-open',
     });
-    for (let i = 0; i < 25; i++) sut.publish(event());
+    for (let i = 0; i < 25; i++) sut.publish(sampleAuditEvent());
     expect(sut.admission()).toEqual({ ok: true });
     expect(sut.stats()).toMatchObject({ pendingEvents: 10, droppedEvents: 15 });
     expect(log.lines.filter((line) => /AUDIT EVENTS DROPPED/.test(line.msg))).toHaveLength(1);
@@ -142,8 +121,8 @@ describe('StoreAuditSink', () => {
   it('close writes what is pending, and refuses an invalid event without storing it', async () => {
     await store.migrate();
     const sut = new StoreAuditSink({ store, logger: log.logger, flushIntervalMs: 60_000 });
-    for (let i = 0; i < 7; i++) sut.publish(event());
-    sut.publish({ ...event(), stage: 'Later' as AuditEvent['stage'] });
+    for (let i = 0; i < 7; i++) sut.publish(sampleAuditEvent());
+    sut.publish({ ...sampleAuditEvent(), stage: 'Later' as AuditEvent['stage'] });
     expect(sut.invalidEvents).toBe(1);
     await sut.close();
     expect(await stored()).toBe(7);

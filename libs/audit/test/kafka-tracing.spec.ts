@@ -3,48 +3,23 @@
  * (kafkajs on the main thread, and in the delivery worker exporting over OTLP for itself) and a
  * consumer's span continuing its trace from the message headers.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
 import {
-  AUDIT_SCHEMA_VERSION,
   type AuditEvent,
   createKafkaAuditSink,
   type KafkaAuditSink,
   type KafkaAuditSinkOptions,
-  microTimeOf,
-  tetherAnnotations,
 } from '@tether/audit';
 import { installInMemoryTracing, type InMemoryTracing } from '@tether/telemetry';
-import { OtlpReceiver, testKafkaBrokers } from '@tether/testing';
+import { OtlpReceiver, testKafkaBrokers, sampleAuditEvent } from '@tether/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
 
 const logger = pino({ level: 'silent' });
-
-function event(cluster: string): AuditEvent {
-  const now = microTimeOf(new Date());
-  return {
-    kind: 'Event',
-    apiVersion: 'audit.k8s.io/v1',
-    level: 'Metadata',
-    auditID: randomUUID(),
-    stage: 'ResponseComplete',
-    requestURI: '/api/v1/namespaces/web/pods',
-    verb: 'list',
-    user: { username: 'bob@acme.com', groups: ['developers'] },
-    responseStatus: { metadata: {}, code: 200 },
-    requestReceivedTimestamp: now,
-    stageTimestamp: now,
-    annotations: {
-      [tetherAnnotations.schemaVersion]: AUDIT_SCHEMA_VERSION,
-      [tetherAnnotations.cluster]: cluster,
-      [tetherAnnotations.decision]: 'allow',
-    },
-  };
-}
 
 async function waitFor(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -80,7 +55,7 @@ describe('Kafka instrumentation of the audit path', () => {
   };
 
   const deliver = async (sink: KafkaAuditSink): Promise<AuditEvent> => {
-    const published = event('dev-east');
+    const published = sampleAuditEvent('dev-east');
     sink.publish(published);
     await waitFor('the consumer to read the event', () => consumed.has(published.auditID));
     await sink.close();

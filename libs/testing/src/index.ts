@@ -36,6 +36,7 @@ export { RequestRecorder } from './apiserver/request-recorder.js';
 export type { RecordedRequest } from './apiserver/request-recorder.js';
 export { parseManifests } from './apiserver/manifests.js';
 export { demoClusterManifests, demoClusterTokens } from './apiserver/fixtures/demo-cluster.js';
+export { sampleAuditEvent } from './audit/sample-audit-event.js';
 export { freePort } from './stack/free-port.js';
 export { testKafkaBrokers } from './kafka/test-kafka-brokers.js';
 export { runNode, startNode } from './stack/node-process.js';

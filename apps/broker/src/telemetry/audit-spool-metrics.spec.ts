@@ -1,46 +1,17 @@
 // The broker's audit series over a real Kafka sink whose Kafka is unreachable, wired as audit.providers
 // wires them: what the spool holds, and what a full fail-open spool drops, as Prometheus reads them.
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AUDIT_SCHEMA_VERSION,
-  type AuditEvent,
-  type AuditFullPolicy,
-  createKafkaAuditSink,
-  type KafkaAuditSink,
-  microTimeOf,
-  tetherAnnotations,
-} from '@tether/audit';
+import { type AuditFullPolicy, createKafkaAuditSink, type KafkaAuditSink } from '@tether/audit';
 import { createMetricsRegistry } from '@tether/telemetry';
 import pino from 'pino';
 import type { Registry } from 'prom-client';
 import { BrokerMetrics } from './broker-metrics';
+import { sampleAuditEvent } from '@tether/testing';
 
 const spoolMaxBytes = 64 * 1024;
-
-function event(): AuditEvent {
-  const now = microTimeOf(new Date());
-  return {
-    kind: 'Event',
-    apiVersion: 'audit.k8s.io/v1',
-    level: 'Metadata',
-    auditID: randomUUID(),
-    stage: 'ResponseComplete',
-    requestURI: '/api/v1/namespaces/web/pods',
-    verb: 'list',
-    user: { username: 'bob@acme.com', groups: ['developers'] },
-    requestReceivedTimestamp: now,
-    stageTimestamp: now,
-    annotations: {
-      [tetherAnnotations.schemaVersion]: AUDIT_SCHEMA_VERSION,
-      [tetherAnnotations.cluster]: 'dev-east',
-      [tetherAnnotations.decision]: 'allow',
-    },
-  };
-}
 
 /** A TCP port that refuses connections: bound, then closed. */
 async function refusedPort(): Promise<number> {
@@ -107,11 +78,11 @@ describe('audit spool metrics while Kafka is unreachable', () => {
   it('shows the events waiting in the spool and their bytes, the same bytes its files hold on disk', async () => {
     const sut = await open('fail-closed');
     expect(await scrape('tether_audit_spool_bytes')).toBe(0);
-    for (let i = 0; i < 30; i++) sut.publish(event());
+    for (let i = 0; i < 30; i++) sut.publish(sampleAuditEvent());
     expect(await scrape('tether_audit_spool_depth')).toBe(30);
     const reported = await scrape('tether_audit_spool_bytes');
     // Each frame holds at least the event's JSON.
-    expect(reported).toBeGreaterThan(30 * JSON.stringify(event()).length);
+    expect(reported).toBeGreaterThan(30 * JSON.stringify(sampleAuditEvent()).length);
     await waitFor('the spool written to disk', async () => (await bytesOnDisk()) === reported);
     expect(await scrape('tether_audit_events_dropped_total')).toBe(0);
   });
@@ -119,7 +90,7 @@ describe('audit spool metrics while Kafka is unreachable', () => {
   it('counts each event a full fail-open spool drops, and only those', async () => {
     const sut = await open('fail-open');
     const attempts = 200; // well past what 64 KiB holds
-    for (let i = 0; i < attempts; i++) sut.publish(event());
+    for (let i = 0; i < attempts; i++) sut.publish(sampleAuditEvent());
     const kept = await scrape('tether_audit_spool_depth');
     const dropped = await scrape('tether_audit_events_dropped_total');
     expect(kept).toBeGreaterThan(0);
@@ -128,7 +99,7 @@ describe('audit spool metrics while Kafka is unreachable', () => {
     const frame = (await scrape('tether_audit_spool_bytes')) / kept;
     expect(await scrape('tether_audit_spool_bytes')).toBeGreaterThan(spoolMaxBytes - frame);
     expect(sut.admission()).toEqual({ ok: true }); // fail-open: requests go on
-    sut.publish(event());
+    sut.publish(sampleAuditEvent());
     expect(await scrape('tether_audit_events_dropped_total')).toBe(dropped + 1);
     expect(await scrape('tether_audit_spool_depth')).toBe(kept);
   });
