@@ -38,6 +38,8 @@ export { parseManifests } from './apiserver/manifests.js';
 export { demoClusterManifests, demoClusterTokens } from './apiserver/fixtures/demo-cluster.js';
 export { sampleAuditEvent } from './audit/sample-audit-event.js';
 export { freePort } from './stack/free-port.js';
+export { httpCall } from './stack/http-call.js';
+export type { HttpCallOptions, HttpReply } from './stack/http-call.js';
 export { testKafkaBrokers } from './kafka/test-kafka-brokers.js';
 export { runNode, startNode } from './stack/node-process.js';
 export type { NodeRunResult, StartedNode } from './stack/node-process.js';

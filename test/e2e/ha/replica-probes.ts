@@ -1,56 +1,6 @@
 // What the HA end-to-end tests read from the running processes: Prometheus text, JSON over HTTPS on a
-// fresh connection each time (so the load balancer places every request anew), and polling.
-import { request } from 'node:https';
-
-export interface HttpsReply {
-  status: number;
-  location?: string;
-  text: string;
-  json: Record<string, unknown>;
-}
-
-/** One HTTPS request on its own TCP connection; rejects only when no HTTP answer came at all. */
-export function call(
-  url: string,
-  options: { caPem: string; method?: string; body?: unknown; token?: string },
-): Promise<HttpsReply> {
-  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: options.method ?? 'GET',
-        ca: options.caPem,
-        agent: false,
-        headers: {
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('error', reject);
-        res.on('end', () => {
-          let json: Record<string, unknown> = {};
-          try {
-            json = JSON.parse(text) as Record<string, unknown>;
-          } catch {
-            // redirects and plain-text answers carry no JSON
-          }
-          resolve({
-            status: res.statusCode ?? 0,
-            ...(res.headers.location ? { location: res.headers.location } : {}),
-            text,
-            json,
-          });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+// fresh connection each time (httpCall: the load balancer places every request anew), and polling.
+export { httpCall as call } from '@tether/testing';
 
 export async function scrape(url: string): Promise<string> {
   const res = await fetch(url);

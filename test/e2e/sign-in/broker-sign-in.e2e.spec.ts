@@ -1,13 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { KubectlRunner, startTetherStack, type TetherStack } from '@tether/testing';
-
-interface Reply {
-  status: number;
-  location?: string;
-  json: Record<string, unknown>;
-}
+import { httpCall, type HttpReply, KubectlRunner, startTetherStack, type TetherStack } from '@tether/testing';
 
 // Sign-in through the broker against the real dev IdP: code + PKCE, device grant, refresh, logout.
 describe('broker sign-in', () => {
@@ -18,46 +10,8 @@ describe('broker sign-in', () => {
   });
   afterAll(async () => stack?.stop());
 
-  function call(
-    url: string,
-    options: { method?: string; body?: unknown; token?: string } = {},
-  ): Promise<Reply> {
-    const target = new URL(url);
-    const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    return new Promise((resolve, reject) => {
-      const req = request(
-        target,
-        {
-          method: options.method ?? 'GET',
-          ca: stack.brokerCaPem,
-          headers: {
-            ...(body ? { 'Content-Type': 'application/json' } : {}),
-            ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
-          },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          res.on('end', () => {
-            let json: Record<string, unknown> = {};
-            try {
-              json = JSON.parse(text) as Record<string, unknown>;
-            } catch {
-              // redirects and HTML pages have no JSON body
-            }
-            resolve({
-              status: res.statusCode ?? 0,
-              ...(res.headers.location ? { location: res.headers.location } : {}),
-              json,
-            });
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
+  const call = (url: string, options: { method?: string; body?: unknown; token?: string } = {}) =>
+    httpCall(url, { caPem: stack.brokerCaPem, ...options });
 
   /** What the CLI does for `tether login --dev-user NAME`, step by step. */
   async function browserLogin(username: string, loopback = 'http://127.0.0.1:53682/callback') {
@@ -83,7 +37,7 @@ describe('broker sign-in', () => {
     return { code: cliCallback.searchParams.get('code') as string, verifier, loopback };
   }
 
-  async function redeem(code: string, verifier: string, loopback: string): Promise<Reply> {
+  async function redeem(code: string, verifier: string, loopback: string): Promise<HttpReply> {
     return call(`${stack.brokerUrl}/auth/token`, {
       method: 'POST',
       body: { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: loopback },
@@ -171,7 +125,7 @@ describe('broker sign-in', () => {
     });
     expect(pending.json.error).toBe('authorization_pending');
     await stack.idp!.approveDevice(started.json.user_code as string, 'carol');
-    let tokens: Reply | undefined;
+    let tokens: HttpReply | undefined;
     for (let attempt = 0; attempt < 20 && tokens?.status !== 200; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, ((started.json.interval as number) + 0.5) * 1000));
       tokens = await call(`${stack.brokerUrl}/auth/token`, {
