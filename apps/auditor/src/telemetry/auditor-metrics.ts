@@ -1,5 +1,6 @@
 import { createMetricsRegistry } from '@tether/telemetry';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { auditorVersion } from './auditor-tracing';
 
 /** What the ingest side counts (IngestBatcher.stats has this shape). */
 export interface IngestCounts {
@@ -20,7 +21,7 @@ export interface AuditorMetricSources {
  * scrape time, so ingesting costs nothing extra. Serve `registry.metrics()` on the auditor's HTTP
  * port, or pass the registry to startTelemetryServer from @tether/telemetry.
  */
-export function auditorMetrics(sources: AuditorMetricSources, version = '0.1.0'): Registry {
+export function auditorMetrics(sources: AuditorMetricSources, version = auditorVersion): Registry {
   const registry = createMetricsRegistry({ service: 'auditor', version });
   const registers = [registry];
   const counter = (name: string, help: string, read: (counts: IngestCounts) => number) =>
